@@ -1,0 +1,1 @@
+"""Pure functions over a Trace: attention recomputation and, later, attributions and head roles."""
