@@ -1,6 +1,23 @@
 """attnlens: see inside transformer language models, in linked views that stay in sync with Python."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from attnlens.capture import Trace, trace
 
-__all__ = ["Trace", "trace"]
+__all__ = ["Lens", "Trace", "show", "trace"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The widget needs the built front-end bundle; tracing does not, so it loads only when asked.
+    if name == "Lens":
+        from attnlens.widget.lens import Lens
+
+        return Lens
+    if name == "show":
+        from attnlens.widget.show import show
+
+        return show
+    raise AttributeError(f"module 'attnlens' has no attribute {name!r}")

@@ -1,0 +1,141 @@
+"""The Lens widget: selection in synced traits, attention sent one layer at a time as binary."""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any
+
+import anywidget
+import traitlets
+
+from attnlens.capture.trace import Trace
+from attnlens.widget.payload import encode_attention
+
+STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
+VIEWS = ("head",)
+MODES = ("lines", "heatmap")
+
+
+def _check_bundle() -> None:
+    for name in ("widget.js", "widget.css"):
+        if not (STATIC / name).exists():
+            raise RuntimeError(
+                f"attnlens's front-end bundle {STATIC / name} is missing: install attnlens with pip "
+                "(which runs the npm build), or run `npm ci && npm run build` in js/."
+            )
+
+
+_check_bundle()  # anywidget reads the files when the class is created
+
+
+class Lens(anywidget.AnyWidget):  # type: ignore[misc]
+    """Linked views over one Trace. Read or set the selection from Python; the page follows."""
+
+    _esm = STATIC / "widget.js"
+    _css = STATIC / "widget.css"
+
+    layer = traitlets.Int(0).tag(sync=True)
+    """The selected layer (0-based)."""
+    heads = traitlets.List(traitlets.Int()).tag(sync=True)
+    """The heads shown, sorted; all heads by default."""
+    token = traitlets.Int(None, allow_none=True).tag(sync=True)
+    """The locked token (clicked in the page), or None."""
+    target = traitlets.Int(None, allow_none=True).tag(sync=True)
+    """The target position for attributions, or None."""
+    neuron = traitlets.Int(None, allow_none=True).tag(sync=True)
+    """The selected MLP neuron, or None."""
+    view = traitlets.Unicode("head").tag(sync=True)
+    """Which view is shown: one of VIEWS."""
+    mode = traitlets.Unicode("lines").tag(sync=True)
+    """How the head view draws attention: "lines" or "heatmap"."""
+
+    _meta = traitlets.Dict().tag(sync=True)
+    _attention = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, trace: Trace, layer: int = 0, **kwargs: Any) -> None:
+        if not isinstance(trace, Trace):
+            raise TypeError(
+                f"Lens needs a Trace from attnlens.trace(...), got {type(trace).__name__}; "
+                "use attnlens.show(model, tokenizer, text) to trace and show in one step."
+            )
+        self.trace = trace
+        self._suppress_next_repr = False
+        super().__init__(
+            _meta={
+                "tokens": list(trace.tokens),
+                "n_layers": trace.n_layers,
+                "n_heads": trace.n_heads,
+                "n_tokens": trace.n_tokens,
+                "model_name": trace.model_name,
+                "causal": trace.causal,
+                "special": list(trace.special),
+            },
+            heads=list(range(trace.n_heads)),
+            **kwargs,
+        )
+        self.layer = layer
+        self._attention = {str(self.layer): encode_attention(trace.attention(self.layer))}
+        self.on_msg(self._on_page_message)
+
+    def __repr__(self) -> str:
+        return f"Lens({self.trace!r}, layer={self.layer}, token={self.token})"
+
+    # --- validation: a bad value set from Python is refused with a message, never drawn -------
+    @traitlets.validate("layer")
+    def _valid_layer(self, proposal: dict[str, Any]) -> int:
+        value = proposal["value"]
+        n = self.trace.n_layers
+        if not 0 <= value < n:
+            raise traitlets.TraitError(f"layer {value} is out of range: this model has layers 0 to {n - 1}")
+        return int(value)
+
+    @traitlets.validate("heads")
+    def _valid_heads(self, proposal: dict[str, Any]) -> list[int]:
+        heads = list(proposal["value"])
+        n = self.trace.n_heads
+        if len(set(heads)) != len(heads):
+            raise traitlets.TraitError(f"heads {heads} has a duplicate; list each head once")
+        bad = [h for h in heads if not 0 <= h < n]
+        if bad:
+            raise traitlets.TraitError(f"heads {bad} are out of range: this model has heads 0 to {n - 1}")
+        return sorted(heads)
+
+    @traitlets.validate("token", "target")
+    def _valid_position(self, proposal: dict[str, Any]) -> int | None:
+        value = proposal["value"]
+        n = self.trace.n_tokens
+        if value is not None and not 0 <= value < n:
+            raise traitlets.TraitError(
+                f"{proposal['trait'].name} {value} is out of range: the text has tokens 0 to {n - 1}"
+            )
+        return value  # type: ignore[no-any-return]
+
+    @traitlets.validate("view")
+    def _valid_view(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in VIEWS:
+            raise traitlets.TraitError(f"unknown view {proposal['value']!r}; choose one of {list(VIEWS)}")
+        return str(proposal["value"])
+
+    @traitlets.validate("mode")
+    def _valid_mode(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in MODES:
+            raise traitlets.TraitError(f"unknown mode {proposal['value']!r}; choose one of {list(MODES)}")
+        return str(proposal["value"])
+
+    # --- requests from the page ----------------------------------------------------------------
+    def _on_page_message(self, _widget: Any, content: dict[str, Any], _buffers: list[Any]) -> None:
+        if not isinstance(content, dict) or content.get("kind") != "attention_request":
+            return
+        layer = content.get("layer")
+        if not isinstance(layer, int) or not 0 <= layer < self.trace.n_layers:
+            self.send({"kind": "error", "message": f"no layer {layer!r} in this trace"})
+            return
+        payload = encode_attention(self.trace.attention(layer))
+        buffer = payload.pop("buffer")
+        self.send({"kind": "attention", "layer": layer, **payload}, buffers=[buffer])
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        if self._suppress_next_repr:  # show() already displayed it in this cell
+            self._suppress_next_repr = False
+            return {"text/plain": ""}, {}
+        return super()._repr_mimebundle_(**kwargs)

@@ -1,0 +1,47 @@
+"""``show``: trace and display in one call, from a model object or a name/path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attnlens.capture import trace
+from attnlens.widget.lens import Lens
+
+
+def _load(name: str) -> tuple[Any, Any]:
+    from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name)
+    except OSError as err:
+        raise ValueError(
+            f"could not load a tokenizer from {name!r}: {err}. Pass a local directory or a model "
+            "name available offline, or pass (model, tokenizer) objects."
+        ) from None
+    try:
+        model = AutoModelForCausalLM.from_pretrained(name)
+    except (ValueError, OSError):
+        model = AutoModel.from_pretrained(name)
+    return model, tokenizer
+
+
+def show(model: Any, tokenizer: Any, text: str | None = None, *, layer: int = 0, display: bool = True) -> Lens:
+    """``show(model, tokenizer, text)`` or ``show("name-or-path", text)``: trace, then display a Lens."""
+    if isinstance(model, str):
+        if text is not None:
+            raise TypeError("show(name, text) takes the text second; no tokenizer is needed with a name")
+        text = tokenizer
+        model, tokenizer = _load(model)
+    if text is None:
+        raise TypeError("show() needs the text to trace: show(model, tokenizer, text)")
+    lens = Lens(trace(model, tokenizer, text), layer=layer)
+    if display:
+        try:
+            from IPython import get_ipython
+            from IPython.display import display as ipy_display
+        except ImportError:
+            return lens
+        if get_ipython() is not None:
+            ipy_display(lens)
+            lens._suppress_next_repr = True
+    return lens
