@@ -1,0 +1,45 @@
+// Bundles the widget (ESM, `export default { render }`) and its CSS into ../src/attnlens/static/.
+// `node build.mjs --dev` also bundles the dev page into dev/dist/.
+import * as esbuild from "esbuild";
+import { cpSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dev = process.argv.includes("--dev");
+const staticDir = join(here, "..", "src", "attnlens", "static");
+
+await esbuild.build({
+  entryPoints: [join(here, "src", "index.ts")],
+  outfile: join(staticDir, "widget.js"),
+  bundle: true,
+  format: "esm",
+  target: ["es2020"],
+  minify: !dev,
+  sourcemap: false,
+  legalComments: "none",
+  logLevel: "info",
+});
+await esbuild.build({
+  entryPoints: [join(here, "src", "widget.css")],
+  outfile: join(staticDir, "widget.css"),
+  bundle: true,
+  minify: !dev,
+  logLevel: "info",
+});
+
+if (dev) {
+  const out = join(here, "dev", "dist");
+  mkdirSync(out, { recursive: true });
+  await esbuild.build({
+    entryPoints: [join(here, "dev", "dev.ts")],
+    outfile: join(out, "dev.js"),
+    bundle: true,
+    format: "esm",
+    target: ["es2020"],
+    sourcemap: "inline",
+    logLevel: "info",
+  });
+  cpSync(join(staticDir, "widget.css"), join(out, "widget.css"));
+  cpSync(join(here, "dev", "index.html"), join(out, "index.html"));
+}

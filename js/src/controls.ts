@@ -1,0 +1,120 @@
+/** Shared controls: the layer slider and the head toggles. Each returns its cleanup. */
+import { headColor } from "./colors";
+import { h, listen } from "./dom";
+import type { Store } from "./store";
+import { soloHead, toggleHead } from "./views/head/layout";
+
+export function mountLayerSlider(el: HTMLElement, store: Store, nLayers: number): () => void {
+  const doc = el.ownerDocument;
+  const wrap = h(doc, "div", { class: "al-layer" });
+  const label = h(doc, "label", { class: "al-layer-label" });
+  const text = h(doc, "span", { class: "al-layer-text" });
+  const input = h(doc, "input", {
+    type: "range",
+    min: "0",
+    max: String(Math.max(0, nLayers - 1)),
+    step: "1",
+    "data-control": "layer",
+    title: "Drag or use the arrow keys to change the layer (numbered from 0, as in Python)",
+  });
+  label.append(text, input);
+  wrap.append(label);
+  el.append(wrap);
+  if (nLayers <= 1) input.disabled = true;
+
+  const update = () => {
+    const layer = store.get().layer;
+    if (input.value !== String(layer)) input.value = String(layer);
+    text.textContent = `Layer ${layer} of ${nLayers}`;
+    input.setAttribute("aria-valuetext", `layer ${layer} of ${nLayers} (numbered from 0)`);
+  };
+  const offs = [
+    listen(input, "input", () => {
+      const v = Number(input.value);
+      if (Number.isInteger(v)) store.set({ layer: v });
+    }),
+    store.subscribe((s, prev) => {
+      if (s.layer !== prev.layer) update();
+    }),
+  ];
+  update();
+  return () => {
+    for (const off of offs) off();
+    wrap.remove();
+  };
+}
+
+export function mountHeadToggles(el: HTMLElement, store: Store, nHeads: number): () => void {
+  const doc = el.ownerDocument;
+  const wrap = h(doc, "div", { class: "al-heads", role: "group", "aria-label": "heads" });
+  const title = h(doc, "span", { class: "al-heads-title" }, "Heads");
+  const list = h(doc, "div", { class: "al-heads-list" });
+  const all = h(doc, "button", { type: "button", class: "al-btn al-btn-small", "data-control": "heads-all" });
+  const hint = h(
+    doc,
+    "span",
+    { class: "al-hint al-heads-hint" },
+    "click a head to show or hide it; double-click or Alt+click to show only that head",
+  );
+  const buttons: HTMLButtonElement[] = [];
+  for (let i = 0; i < nHeads; i++) {
+    const b = h(doc, "button", {
+      type: "button",
+      class: "al-head-toggle",
+      "data-control": "head",
+      "data-head": String(i),
+    });
+    b.style.setProperty("--al-head-color", headColor(i));
+    const sw = h(doc, "span", { class: "al-swatch", "aria-hidden": "true" });
+    const num = h(doc, "span", { class: "al-head-num", "aria-hidden": "true" }, String(i));
+    b.append(sw, num);
+    buttons.push(b);
+    list.append(b);
+  }
+  wrap.append(title, list, all, hint);
+  el.append(wrap);
+
+  const update = () => {
+    const shown = new Set(store.get().heads);
+    buttons.forEach((b, i) => {
+      const on = shown.has(i);
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      b.setAttribute("aria-label", `head ${i}, ${on ? "shown" : "hidden"}`);
+      b.title = `head ${i} (${on ? "shown" : "hidden"}): click to ${on ? "hide" : "show"}, double-click to show only this head`;
+    });
+    const everything = shown.size >= nHeads;
+    all.textContent = everything ? "None" : "All";
+    all.setAttribute("aria-label", everything ? "hide all heads" : "show all heads");
+  };
+
+  const headOf = (t: EventTarget | null) => {
+    const b = t instanceof Element ? t.closest("[data-control='head']") : null;
+    return b ? Number(b.getAttribute("data-head")) : null;
+  };
+  const offs = [
+    listen<MouseEvent>(list, "click", (e) => {
+      const hd = headOf(e.target);
+      if (hd === null) return;
+      const heads = store.get().heads;
+      store.set({ heads: e.altKey ? soloHead(heads, hd, nHeads) : toggleHead(heads, hd) });
+    }),
+    listen<MouseEvent>(list, "dblclick", (e) => {
+      const hd = headOf(e.target);
+      if (hd === null) return;
+      // The two clicks before a dblclick toggled the head twice (net: unchanged); now solo it.
+      store.set({ heads: soloHead(store.get().heads, hd, nHeads) });
+    }),
+    listen(all, "click", () => {
+      const everything = store.get().heads.length >= nHeads;
+      store.set({ heads: everything ? [] : Array.from({ length: nHeads }, (_, i) => i) });
+    }),
+    store.subscribe((s, prev) => {
+      if (s.heads !== prev.heads) update();
+    }),
+  ];
+  update();
+  return () => {
+    for (const off of offs) off();
+    wrap.remove();
+  };
+}

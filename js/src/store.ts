@@ -1,0 +1,75 @@
+/** One selection store per widget instance. Views subscribe to it; the widget glue syncs it with traits. */
+
+export type Mode = "lines" | "heatmap";
+
+export interface Selection {
+  layer: number;
+  /** Selected heads, sorted ascending, unique. */
+  heads: number[];
+  /** Locked token (query index), or null. */
+  token: number | null;
+  /** Hovered token (page-only, not synced), or null. */
+  hover: number | null;
+  mode: Mode;
+  view: string;
+  target: number | null;
+  neuron: number | null;
+}
+
+export type Listener = (state: Readonly<Selection>, prev: Readonly<Selection>) => void;
+
+export interface Store {
+  get(): Readonly<Selection>;
+  set(partial: Partial<Selection>): void;
+  subscribe(fn: Listener): () => void;
+}
+
+export const DEFAULT_SELECTION: Readonly<Selection> = Object.freeze({
+  layer: 0,
+  heads: [],
+  token: null,
+  hover: null,
+  mode: "lines",
+  view: "head",
+  target: null,
+  neuron: null,
+});
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((v, i) => v === b[i]);
+  }
+  return Object.is(a, b);
+}
+
+export function createStore(initial: Partial<Selection> = {}): Store {
+  let state: Selection = { ...DEFAULT_SELECTION, heads: [], ...initial };
+  state.heads = [...state.heads];
+  const listeners = new Set<Listener>();
+
+  return {
+    get: () => state,
+    set(partial) {
+      let changed = false;
+      const next: Selection = { ...state };
+      for (const key of Object.keys(partial) as (keyof Selection)[]) {
+        const value = partial[key];
+        if (value === undefined) continue;
+        if (!sameValue(state[key], value)) {
+          (next as unknown as Record<string, unknown>)[key] = Array.isArray(value) ? [...value] : value;
+          changed = true;
+        }
+      }
+      if (!changed) return;
+      const prev = state;
+      state = next;
+      for (const fn of [...listeners]) fn(state, prev);
+    },
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => {
+        listeners.delete(fn);
+      };
+    },
+  };
+}
