@@ -113,7 +113,10 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       store.set({ token: null });
     } else {
       lockSide = side;
-      if (s.token === i) schedule(); // same index, other side: only the view changes
+      if (s.token === i) {
+        syncDom(); // same index, other side: only the view changes
+        schedule();
+      }
       store.set({ token: i });
     }
   };
@@ -124,29 +127,29 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const indexOf = (b: HTMLElement) => Number(b.getAttribute("data-token-index"));
   const sideOf = (b: HTMLElement): Side => (b.getAttribute("data-side") === "right" ? "right" : "left");
 
+  const hoverLabel = (b: HTMLElement | null) => {
+    if (!b) return;
+    const side = sideOf(b);
+    const i = indexOf(b);
+    if (store.get().hover === i && hoverSide === side) return;
+    hoverSide = side;
+    if (store.get().hover === i) {
+      syncDom();
+      schedule();
+    } else store.set({ hover: i });
+  };
+
   cleanups.push(
     listen<MouseEvent>(grid, "click", (e) => {
       const b = labelOf(e.target);
       if (b) lockToken(indexOf(b), sideOf(b));
     }),
-    listen<MouseEvent>(grid, "mouseover", (e) => {
-      const b = labelOf(e.target);
-      if (!b) return;
-      hoverSide = sideOf(b);
-      if (store.get().hover === indexOf(b)) schedule();
-      store.set({ hover: indexOf(b) });
-    }),
+    listen<MouseEvent>(grid, "mouseover", (e) => hoverLabel(labelOf(e.target))),
     listen<MouseEvent>(grid, "mouseout", (e) => {
       const b = labelOf(e.target);
       if (b && !(e.relatedTarget instanceof Node && b.contains(e.relatedTarget))) store.set({ hover: null });
     }),
-    listen<FocusEvent>(grid, "focusin", (e) => {
-      const b = labelOf(e.target);
-      if (!b) return;
-      hoverSide = sideOf(b);
-      if (store.get().hover === indexOf(b)) schedule();
-      store.set({ hover: indexOf(b) });
-    }),
+    listen<FocusEvent>(grid, "focusin", (e) => hoverLabel(labelOf(e.target))),
     listen<FocusEvent>(grid, "focusout", () => store.set({ hover: null })),
     listen(modeBtn, "click", () => {
       store.set({ mode: store.get().mode === "heatmap" ? "lines" : "heatmap" });
@@ -335,10 +338,10 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     }
   }
 
-  function draw() {
+  /** DOM state (labels, buttons, hint): updated synchronously on every change. */
+  function syncDom() {
     if (destroyed) return;
     const s = store.get();
-    theme = readTheme(section);
     const heat = s.mode === "heatmap";
     section.setAttribute("data-mode", s.mode);
     modeBtn.textContent = heat ? "Show lines" : "Show heatmap";
@@ -348,11 +351,18 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     right.hidden = heat;
     heatCell.hidden = !heat;
     readout.hidden = !heat;
+    updateLabels(s, attention.get(s.layer), focusOf(s));
+  }
 
+  /** Canvas and status: drawn on the next animation frame. */
+  function draw() {
+    if (destroyed) return;
+    const s = store.get();
+    theme = readTheme(section);
+    const heat = s.mode === "heatmap";
     const att = attention.get(s.layer);
     const st = attention.state(s.layer);
     const focus = focusOf(s);
-    updateLabels(s, att, focus);
     if (!att) {
       section.classList.add("al-pending");
       sizeCanvas(linesCanvas, Math.max(60, Math.floor(linesCell.clientWidth || 200)), height);
@@ -390,9 +400,13 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     store.subscribe((s, prev) => {
       if (s.layer !== prev.layer) attention.ensure(s.layer);
       if (s.token !== prev.token && s.token === null) lockSide = "left";
+      syncDom();
       schedule();
     }),
-    attention.subscribe(() => schedule()),
+    attention.subscribe(() => {
+      syncDom();
+      schedule();
+    }),
     watchTheme(doc, () => schedule()),
   );
   if (win && typeof win.ResizeObserver === "function") {
@@ -407,6 +421,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     ro.observe(scroll);
     cleanups.push(() => ro.disconnect());
   }
+  syncDom();
   draw();
 
   return {

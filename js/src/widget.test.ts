@@ -1,0 +1,184 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from "vitest";
+import { devMeta, encode, syntheticLayer } from "../dev/synthetic";
+import widget from "./index";
+import { createMemoryModel, type MemoryModel } from "./memory-model";
+
+const TOKENS = ["<bos>", "The", " cat", "<script>alert(1)</script>", "\n", " sat"];
+const H = 3;
+const L = 4;
+
+function makeModel(extra: Record<string, unknown> = {}): MemoryModel {
+  const n = TOKENS.length;
+  return createMemoryModel(
+    {
+      layer: 0,
+      heads: [0, 1, 2],
+      token: null,
+      target: null,
+      neuron: null,
+      view: "head",
+      mode: "lines",
+      _meta: devMeta(TOKENS, L, H),
+      _attention: { "0": encode(syntheticLayer(0, H, n), [H, n, n], "float16", 8) },
+      ...extra,
+    },
+    {
+      onSend(content, model) {
+        const c = content as { kind: string; layer: number };
+        if (c.kind !== "attention_request") return;
+        const p = encode(syntheticLayer(c.layer, H, n), [H, n, n], "uint8", 16);
+        model.emitCustom({ kind: "attention", layer: c.layer, dtype: p.dtype, shape: p.shape }, [p.buffer as DataView]);
+      },
+    },
+  );
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+  document.body.replaceChildren();
+});
+
+function mount(model: MemoryModel) {
+  const el = document.createElement("div");
+  document.body.append(el);
+  const cleanup = widget.render({ model, el });
+  cleanups.push(cleanup);
+  const root = el.querySelector(".attnlens") as HTMLElement;
+  return { el, root, cleanup };
+}
+
+describe("widget", () => {
+  it("renders the contract: root attributes, token labels, controls", () => {
+    const { root } = mount(makeModel());
+    expect(root).toBeTruthy();
+    expect(root.getAttribute("data-layer")).toBe("0");
+    expect(root.getAttribute("data-heads")).toBe("0,1,2");
+    expect(root.getAttribute("data-token")).toBe("");
+    expect(root.getAttribute("data-view")).toBe("head");
+    expect(root.getAttribute("data-mode")).toBe("lines");
+    expect(root.hasAttribute("data-lm-suppress-shortcuts")).toBe(true);
+    expect(root.getAttribute("tabindex")).toBe("0");
+    expect(root.querySelectorAll('[data-token-index="3"]').length).toBe(2);
+    expect(root.querySelectorAll('[data-side="left"]').length).toBe(TOKENS.length);
+    expect(root.querySelector('input[type="range"][data-control="layer"]')).toBeTruthy();
+    expect(root.querySelectorAll('[data-control="head"]').length).toBe(H);
+    expect(root.querySelector('[data-control="head"][data-head="1"]')!.getAttribute("aria-label")).toBe("head 1, shown");
+    expect(root.querySelector('[data-control="mode"]')).toBeTruthy();
+    expect(root.textContent).toContain("Layer 0 of 4");
+  });
+
+  it("inserts token text as text, never as markup", () => {
+    const { root } = mount(makeModel());
+    expect(root.querySelector("script")).toBeNull();
+    const label = root.querySelector('[data-token-index="3"][data-side="left"]') as HTMLElement;
+    expect(label.textContent).toBe("<script>alert(1)</script>".slice(0, 19) + "…");
+    expect(label.getAttribute("title")).toBe("<script>alert(1)</script>");
+    expect(label.getAttribute("aria-label")).toContain("<script>alert(1)</script>");
+    expect((root.querySelector('[data-token-index="4"]') as HTMLElement).textContent).toBe("⏎");
+  });
+
+  it("clicking a token locks it, syncs to Python; clicking again or Escape unlocks", () => {
+    const model = makeModel();
+    const { root } = mount(model);
+    const label = root.querySelector('[data-token-index="2"][data-side="left"]') as HTMLElement;
+    label.click();
+    expect(root.getAttribute("data-token")).toBe("2");
+    expect(model.get("token")).toBe(2);
+    expect(model.saved.at(-1)).toEqual({ token: 2 });
+    expect(label.getAttribute("aria-pressed")).toBe("true");
+    label.click();
+    expect(root.getAttribute("data-token")).toBe("");
+    expect(model.get("token")).toBeNull();
+    label.click();
+    root.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(model.get("token")).toBeNull();
+  });
+
+  it("follows changes from Python and validates them", () => {
+    const model = makeModel();
+    const { root } = mount(model);
+    model.pythonSet("layer", 2);
+    expect(root.getAttribute("data-layer")).toBe("2");
+    expect((root.querySelector('[data-control="layer"]') as HTMLInputElement).value).toBe("2");
+    expect(root.textContent).toContain("Layer 2 of 4");
+    expect(model.sent.at(-1)).toEqual({ content: { kind: "attention_request", layer: 2 }, buffers: undefined });
+    model.pythonSet("heads", [2, 0, 0, 9]);
+    expect(root.getAttribute("data-heads")).toBe("0,2");
+    model.pythonSet("token", 5);
+    expect(root.getAttribute("data-token")).toBe("5");
+    model.pythonSet("mode", "heatmap");
+    expect(root.getAttribute("data-mode")).toBe("heatmap");
+    model.pythonSet("target", 3);
+    expect(root.getAttribute("data-target")).toBe("3");
+    // Python's own valid values are not echoed back; the invalid heads list is corrected once.
+    expect(model.saved).toEqual([{ heads: [0, 2] }]);
+  });
+
+  it("head toggles: click toggles, alt-click solos, names say shown/hidden", () => {
+    const model = makeModel();
+    const { root } = mount(model);
+    const b1 = root.querySelector('[data-control="head"][data-head="1"]') as HTMLElement;
+    b1.click();
+    expect(model.get("heads")).toEqual([0, 2]);
+    expect(b1.getAttribute("aria-label")).toBe("head 1, hidden");
+    b1.dispatchEvent(new MouseEvent("click", { bubbles: true, altKey: true }));
+    expect(model.get("heads")).toEqual([1]);
+    b1.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    expect(model.get("heads")).toEqual([0, 1, 2]);
+  });
+
+  it("slider and mode button write traits", () => {
+    const model = makeModel();
+    const { root } = mount(model);
+    const slider = root.querySelector('[data-control="layer"]') as HTMLInputElement;
+    slider.value = "3";
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    expect(model.get("layer")).toBe(3);
+    (root.querySelector('[data-control="mode"]') as HTMLElement).click();
+    expect(model.get("mode")).toBe("heatmap");
+  });
+
+  it("shows a loading state, then an error from Python", () => {
+    const model = makeModel();
+    model.send = () => {}; // no kernel answers
+    const { root } = mount(model);
+    model.pythonSet("layer", 1);
+    const status = root.querySelector(".al-status") as HTMLElement;
+    // the view redraws on the next frame; force it synchronously through a store-independent path
+    return new Promise<void>((resolve) => {
+      setTimeout(() => {
+        expect(status.textContent).toContain("loading layer 1");
+        model.emitCustom({ kind: "error", message: "no layer 1 in this trace" });
+        setTimeout(() => {
+          expect(root.textContent).toContain("no layer 1 in this trace");
+          resolve();
+        }, 50);
+      }, 50);
+    });
+  });
+
+  it("two widgets on one page are independent", () => {
+    const m1 = makeModel();
+    const m2 = makeModel();
+    const a = mount(m1);
+    const b = mount(m2);
+    (a.root.querySelector('[data-token-index="1"][data-side="right"]') as HTMLElement).click();
+    (a.root.querySelector('[data-control="head"][data-head="0"]') as HTMLElement).click();
+    expect(a.root.getAttribute("data-token")).toBe("1");
+    expect(b.root.getAttribute("data-token")).toBe("");
+    expect(b.root.getAttribute("data-heads")).toBe("0,1,2");
+    expect(m2.saved).toEqual([]);
+    expect(document.querySelectorAll("[id]").length).toBe(0);
+  });
+
+  it("cleanup removes the DOM and every model listener", () => {
+    const model = makeModel();
+    const { el, cleanup } = mount(model);
+    expect(model.handlerCount()).toBeGreaterThan(0);
+    cleanup();
+    expect(el.children.length).toBe(0);
+    expect(model.handlerCount()).toBe(0);
+  });
+});
