@@ -77,12 +77,12 @@ def main() -> None:
         ids = torch.randint(0, config.vocab_size, (1, n))
         tok = IdTokenizer(ids)
 
-        def forward() -> None:
+        def forward(ids: torch.Tensor = ids) -> None:
             with torch.no_grad():
                 model(input_ids=ids, attention_mask=torch.ones_like(ids))
 
         t_forward = median_time(forward, args.repeats)
-        t_trace = median_time(lambda: al.trace(model, tok, "x"), args.repeats)
+        t_trace = median_time(lambda tok=tok: al.trace(model, tok, "x"), args.repeats)
         tr = al.trace(model, tok, "x")
         sent = first_render_bytes(al.Lens(tr))
         bertviz = "-"

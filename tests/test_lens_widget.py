@@ -32,7 +32,7 @@ def test_initial_state_carries_tokens_and_one_layer_as_binary(lens, minilm_trace
     assert state["_meta"]["tokens"] == minilm_trace.tokens
     assert state["_meta"]["n_layers"] == 6 and state["_meta"]["n_heads"] == 12
     assert list(state["_attention"]) == ["1"]  # later layers travel on request
-    _, paths, buffers = _remove_buffers(state)
+    _, paths, _buffers = _remove_buffers(state)
     assert paths == [["_attention", "1", "buffer"]]
     payload = lens._attention["1"]
     assert payload["dtype"] == "float16"

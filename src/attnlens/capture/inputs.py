@@ -54,7 +54,7 @@ def display_tokens(tokenizer: Any, ids: list[int]) -> list[str]:
         return [str(t) for t in tokenizer.convert_ids_to_tokens(ids)]
 
 
-def encode(model: torch.nn.Module, tokenizer: Any, text: str, text_pair: str | None = None) -> EncodedText:
+def encode(model: Any, tokenizer: Any, text: str, text_pair: str | None = None) -> EncodedText:
     if not callable(tokenizer) or not hasattr(tokenizer, "convert_ids_to_tokens"):
         raise TypeError(
             f"tokenizer must be a Hugging Face tokenizer, got {type(tokenizer).__name__}. "

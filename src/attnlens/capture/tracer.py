@@ -67,7 +67,7 @@ def _model_name(model: torch.nn.Module) -> str:
     return name or type(model).__name__
 
 
-def _forward_with_hooks(model: torch.nn.Module, bound: BoundAdapter, enc: EncodedText) -> Trace:
+def _forward_with_hooks(model: Any, bound: BoundAdapter, enc: EncodedText) -> Trace:
     n_layers = len(bound.blocks)
     residual: list[torch.Tensor | None] = [None] * (n_layers + 1)
     mlp: list[torch.Tensor | None] = [None] * n_layers
@@ -138,7 +138,7 @@ def _is_causal(inputs: LayerAttentionInputs) -> bool:
     return bool((mask[..., future] <= torch.finfo(torch.float32).min / 2).all())
 
 
-def _forward_eager_fallback(model: torch.nn.Module, enc: EncodedText) -> Trace:
+def _forward_eager_fallback(model: Any, enc: EncodedText) -> Trace:
     model_type = str(getattr(model.config, "model_type", type(model).__name__))
     warnings.warn(
         f"attnlens has no adapter for model type {model_type!r}: using the model's own eager "
