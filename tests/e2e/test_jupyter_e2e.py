@@ -1,0 +1,156 @@
+"""attnlens in a real JupyterLab and Notebook 7, driven by headless Chromium.
+
+One server and one browser for the run; one notebook (and kernel) per front end. Selection changes travel
+page → Python (click a token, move the layer slider, then a NEW cell prints the traits: messages from the
+page reach the kernel only between executions) and Python → page (a cell sets ``lens.layer``).
+Screenshots of the light and dark themes go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from e2e_helpers import (
+    CANVAS_INK,
+    JupyterServer,
+    PageLog,
+    drag_slider,
+    model_choice,
+    open_notebook,
+    run_all,
+    run_new_cell,
+    wait_attr,
+    wait_drawn,
+    write_notebook,
+)
+
+pytestmark = pytest.mark.e2e
+
+N_LAYERS = model_choice()[1]
+SLIDER_LAYER = 2
+PY_LAYER = min(4, N_LAYERS - 1)
+TOKEN = 3
+
+
+@dataclass
+class Session:
+    page: Any
+    log: PageLog
+    root: Any  # locator of the widget root
+
+
+def _open(browser: Any, server: JupyterServer, name: str, url_path: str) -> Iterator[Session]:
+    write_notebook(server.root / name)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    log = PageLog(server.origin)
+    log.attach(page)
+    try:
+        open_notebook(page, f"{server.origin}{url_path}{name}", log)
+        run_all(page, log)
+        root = page.locator(".attnlens").first
+        wait_drawn(page, root)
+        yield Session(page, log, root)
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def lab(browser: Any, jupyter_server: JupyterServer) -> Iterator[Session]:
+    yield from _open(browser, jupyter_server, "e2e_lab.ipynb", "/lab/tree/")
+
+
+@pytest.fixture(scope="module")
+def nb7(browser: Any, jupyter_server: JupyterServer) -> Iterator[Session]:
+    yield from _open(browser, jupyter_server, "e2e_nb7.ipynb", "/notebooks/")
+
+
+# ---- shared scenario ----------------------------------------------------------------------------------
+def page_to_python(s: Session) -> None:
+    page, root = s.page, s.root
+    assert root.get_attribute("data-token") == ""
+    assert root.get_attribute("data-layer") == "0"
+
+    # Click a token label in the left ("from") column: it locks that token.
+    label = root.locator(f'[data-token-index="{TOKEN}"][data-side="left"]')
+    label.click()
+    wait_attr(page, root, "data-token", str(TOKEN))
+    assert label.get_attribute("aria-pressed") == "true"
+
+    # Drag the layer slider with the mouse, as a user would.
+    slider = root.locator('input[type=range][data-control="layer"]')
+    drag_slider(page, slider, SLIDER_LAYER)
+    wait_attr(page, root, "data-layer", str(SLIDER_LAYER))
+    assert slider.input_value() == str(SLIDER_LAYER)
+    wait_drawn(page, root)  # the layer came from the kernel on request and was drawn
+
+    # A new cell, run after the clicks, sees the page's selection.
+    out = run_new_cell(page, "print(lens.token, lens.layer)", s.log)
+    assert out.strip() == f"{TOKEN} {SLIDER_LAYER}", out
+
+
+def python_to_page(s: Session) -> None:
+    page, root = s.page, s.root
+    run_new_cell(page, f"lens.layer = {PY_LAYER}", s.log)
+    wait_attr(page, root, "data-layer", str(PY_LAYER))
+    slider = root.locator('input[type=range][data-control="layer"]')
+    assert slider.input_value() == str(PY_LAYER)
+    wait_drawn(page, root)
+    status = root.locator(".al-head .al-status").text_content() or ""
+    assert "loading" not in status.lower(), status
+    ink = page.evaluate(CANVAS_INK, root.locator("canvas.al-lines").element_handle())
+    assert ink["ink"] > 0, f"the lines canvas is blank after lens.layer = {PY_LAYER}: {ink}"
+
+    # Heads and token from Python as well.
+    run_new_cell(page, "lens.heads = [0, 2]; lens.token = None", s.log)
+    wait_attr(page, root, "data-heads", "0,2")
+    wait_attr(page, root, "data-token", "")
+    pressed = root.locator('[data-control="head"][aria-pressed="true"]')
+    assert sorted(int(h) for h in pressed.evaluate_all("els => els.map(e => e.dataset.head)")) == [0, 2]
+    out = run_new_cell(page, "lens.heads = list(range(tr.n_heads)); print(*lens.heads, sep=',')", s.log)
+    wait_attr(page, root, "data-heads", out.strip())
+
+
+def keys_stay_in_widget(s: Session) -> None:
+    """Keys typed in the widget drive its controls and never reach the notebook's shortcuts."""
+    page, root = s.page, s.root
+    n_cells = "() => window.jupyterapp.shell.currentWidget.content.widgets.length"
+    cells_before = page.evaluate(n_cells)
+    slider = root.locator('input[type=range][data-control="layer"]')
+    before = int(slider.input_value())
+    target = before + 1 if before + 1 < N_LAYERS else before - 1
+    slider.focus()
+    slider.press("ArrowRight" if target > before else "ArrowLeft")
+    problems = []
+    if root.get_attribute("data-layer") != str(target):
+        problems.append(
+            f"ArrowRight/Left on the focused layer slider left data-layer at {root.get_attribute('data-layer')!r} "
+            f"(expected {target}): JupyterLab's notebook shortcut took the key"
+        )
+    # A focused token label: 'b' is "insert cell below" in the notebook's command mode.
+    root.locator('[data-token-index="1"][data-side="left"]').focus()
+    page.keyboard.press("b")
+    after = page.evaluate(n_cells)
+    if after != cells_before:
+        problems.append(f"pressing 'b' on a focused token label changed the notebook: {cells_before} -> {after} cells")
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:undo-cell-action')")
+    assert not problems, "; ".join(problems)
+
+
+# ---- JupyterLab ---------------------------------------------------------------------------------------
+def test_lab_page_to_python(lab: Session) -> None:
+    page_to_python(lab)
+    lab.log.assert_clean()
+
+
+def test_lab_python_to_page(lab: Session) -> None:
+    python_to_page(lab)
+    lab.log.assert_clean()
+
+
+def test_lab_keys_stay_in_widget(lab: Session) -> None:
+    keys_stay_in_widget(lab)
