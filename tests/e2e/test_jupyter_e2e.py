@@ -8,6 +8,7 @@ Screenshots of the light and dark themes go to artifacts/screenshots/.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +16,13 @@ from typing import Any
 import pytest
 from e2e_helpers import (
     CANVAS_INK,
+    SCREENSHOTS,
     JupyterServer,
     PageLog,
+    check_render,
     drag_slider,
+    next_frames,
+    set_theme,
     model_choice,
     open_notebook,
     run_all,
@@ -154,3 +159,76 @@ def test_lab_python_to_page(lab: Session) -> None:
 
 def test_lab_keys_stay_in_widget(lab: Session) -> None:
     keys_stay_in_widget(lab)
+
+
+def test_lab_screenshots_light_dark(lab: Session) -> None:
+    """The head view in JupyterLab Light and Dark, lines and heatmap; saved to artifacts/screenshots/."""
+    page, root = lab.page, lab.root
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    run_new_cell(page, "lens.token = None; lens.mode = 'lines'; lens.layer = 2", lab.log)
+    wait_attr(page, root, "data-layer", "2")
+    wait_attr(page, root, "data-mode", "lines")
+    wait_drawn(page, root)
+    page.mouse.move(1, 1)  # no hover
+    report: dict[str, Any] = {}
+    mode_btn = root.locator('[data-control="mode"]')
+    try:
+        for theme, light, tag in (("JupyterLab Light", True, "light"), ("JupyterLab Dark", False, "dark")):
+            set_theme(page, theme, light)
+            for mode in ("lines", "heatmap"):
+                if root.get_attribute("data-mode") != mode:
+                    mode_btn.click()  # page → store → trait; the view switches in the page
+                    wait_attr(page, root, "data-mode", mode)
+                    page.mouse.move(1, 1)
+                wait_drawn(page, root)
+                next_frames(page, 2)
+                root.scroll_into_view_if_needed()
+                root.screenshot(path=str(SCREENSHOTS / f"lab-{tag}-{mode}.png"))
+                if mode == "lines":
+                    page.screenshot(path=str(SCREENSHOTS / f"lab-{tag}-page.png"))
+                report[f"{tag}-{mode}"] = check_render(page, root, f"JupyterLab {tag}, {mode}")
+        # The mode clicked in the page reached Python.
+        out = run_new_cell(page, "print(lens.mode)", lab.log)
+        assert out.strip() == root.get_attribute("data-mode")
+    finally:
+        (SCREENSHOTS / "lab-render-report.json").write_text(json.dumps(report, indent=1))
+        set_theme(page, "JupyterLab Light", True)
+    lab.log.assert_clean()
+
+
+# ---- Notebook 7 ---------------------------------------------------------------------------------------
+def test_notebook7_page_to_python(nb7: Session) -> None:
+    page_to_python(nb7)
+    nb7.log.assert_clean()
+
+
+def test_notebook7_python_to_page(nb7: Session) -> None:
+    python_to_page(nb7)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    nb7.page.mouse.move(1, 1)
+    next_frames(nb7.page, 2)
+    nb7.root.screenshot(path=str(SCREENSHOTS / "notebook7-light-lines.png"))
+    check_render(nb7.page, nb7.root, "Notebook 7")
+    nb7.log.assert_clean()
+
+
+def test_notebook7_keys_stay_in_widget(nb7: Session) -> None:
+    keys_stay_in_widget(nb7)
+
+
+# ---- both ---------------------------------------------------------------------------------------------
+def test_nothing_leaves_localhost_and_no_widget_errors(lab: Session, nb7: Session) -> None:
+    """Every request of both pages went to the test server (or data:/blob:); the widget logged no error."""
+    summary = {}
+    for name, s in (("lab", lab), ("notebook7", nb7)):
+        assert s.log.requests, f"{name}: no request was recorded (is the recorder attached?)"
+        summary[name] = {
+            "requests": len(s.log.requests),
+            "websockets": s.log.websockets,
+            "console_errors": s.log.console_errors,
+            "page_errors": s.log.page_errors,
+        }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "e2e-page-log.json").write_text(json.dumps(summary, indent=1))
+    for s in (lab, nb7):
+        s.log.assert_clean()
