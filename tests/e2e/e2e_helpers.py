@@ -6,6 +6,7 @@ an e2e run that silently did nothing is worse than a red one.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pathlib
@@ -180,9 +181,7 @@ def start_server(base: pathlib.Path, timeout: float = 90.0) -> JupyterServer:
     log_path = base / "server.log"
     log = open(log_path, "wb")
     try:
-        proc = subprocess.Popen(
-            cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     except OSError as err:
         pytest.fail(f"could not start the Jupyter server ({' '.join(cmd)}): {err}")
     server = JupyterServer(proc, port, root, log_path)
@@ -486,7 +485,7 @@ def check_render(page: Any, root: Any, what: str) -> dict[str, Any]:
         assert len(lay["right"]) == lay["nTokens"], f"{what}: right token labels not all visible"
     for col in ("left", "right"):
         labels = lay[col]
-        for a, b in zip(labels, labels[1:]):
+        for a, b in itertools.pairwise(labels):
             assert b["y"] >= a["y"] + a["h"] - 0.5, f"{what}: {col} labels {a['i']} and {b['i']} overlap: {a} {b}"
     if lay["right"]:
         left_edge = max(lab["x"] + lab["w"] for lab in lay["left"])
