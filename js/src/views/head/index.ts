@@ -23,6 +23,7 @@ import {
 
 export const ROW_HEIGHT = 22;
 const ALPHA_BUCKETS = 32;
+const SEGMENTS_PER_PATH = 64;
 
 const HINT_LINES =
   "Hover a token to see its attention; click it to lock (click again or press Esc to unlock). Left: from, right: to.";
@@ -259,8 +260,9 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     }
     const ctx = sizeCanvas(linesCanvas, cssW, height);
     if (!ctx) return sel;
-    ctx.lineWidth = focus ? 2 : 1.25;
-    ctx.lineCap = "round";
+    // Width 1 (a hairline at 1x) rasterises far faster than thicker strokes for the dense overview.
+    ctx.lineWidth = focus ? 2 : 1;
+    ctx.lineCap = "butt";
     const pad = 2;
     // Group by head and opacity bucket: one path per group keeps 10^4 lines fast.
     const groups = new Map<number, Map<number, number[]>>();
@@ -277,12 +279,16 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       ctx.strokeStyle = headColor(head);
       for (const [bucket, pairs] of byAlpha) {
         ctx.globalAlpha = Math.min(1, bucket / ALPHA_BUCKETS);
-        ctx.beginPath();
-        for (let k = 0; k < pairs.length; k += 2) {
-          ctx.moveTo(pad, rowCenter(pairs[k]!, ROW_HEIGHT));
-          ctx.lineTo(cssW - pad, rowCenter(pairs[k + 1]!, ROW_HEIGHT));
+        // Short paths: rasterisers slow down badly on one huge self-intersecting path.
+        for (let start = 0; start < pairs.length; start += 2 * SEGMENTS_PER_PATH) {
+          const end = Math.min(pairs.length, start + 2 * SEGMENTS_PER_PATH);
+          ctx.beginPath();
+          for (let k = start; k < end; k += 2) {
+            ctx.moveTo(pad, rowCenter(pairs[k]!, ROW_HEIGHT));
+            ctx.lineTo(cssW - pad, rowCenter(pairs[k + 1]!, ROW_HEIGHT));
+          }
+          ctx.stroke();
         }
-        ctx.stroke();
       }
     }
     ctx.globalAlpha = 1;

@@ -27,7 +27,7 @@ export interface LineSelection {
 }
 
 export const DEFAULT_THRESHOLD = 0.01;
-export const DEFAULT_MAX_LINES = 40000;
+export const DEFAULT_MAX_LINES = 10000;
 
 function validHeads(att: LayerAttention, heads: readonly number[]): number[] {
   return heads.filter((h) => Number.isInteger(h) && h >= 0 && h < att.heads);
