@@ -7,8 +7,13 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 import torch
+
+from browser import CHROMIUM, CHROMIUM_ARGS
 
 
 def minilm_dir() -> str:
@@ -67,3 +72,25 @@ def random_model(family: str, impl: str, seed: int = 0) -> torch.nn.Module:
     else:
         raise ValueError(family)
     return model.eval()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as err:
+        pytest.fail(f"the e2e tests need Playwright's Python package: {err}")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"the e2e tests need Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    pw = sync_playwright().start()
+    try:
+        try:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        except Exception as err:
+            pytest.fail(f"headless Chromium at {CHROMIUM} did not start: {err}")
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        pw.stop()

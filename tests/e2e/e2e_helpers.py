@@ -26,15 +26,7 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SRC = REPO / "src"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+
 TEXT = "The cat sat on the mat because it was tired."
 
 
