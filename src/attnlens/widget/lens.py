@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 from typing import Any
 
@@ -17,7 +18,7 @@ MODES = ("lines", "heatmap")
 
 
 def _check_bundle() -> None:
-    for name in ("widget.js", "widget.css"):
+    for name in ("widget.js", "widget.css", "standalone.js"):
         if not (STATIC / name).exists():
             raise RuntimeError(
                 f"attnlens's front-end bundle {STATIC / name} is missing: install attnlens with pip "
@@ -133,6 +134,14 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         payload = encode_attention(self.trace.attention(layer))
         buffer = payload.pop("buffer")
         self.send({"kind": "attention", "layer": layer, **payload}, buffers=[buffer])
+
+    def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> str:
+        """Write one self-contained, offline, interactive HTML file; returns its path."""
+        from attnlens.widget.export import standalone_html
+
+        target = pathlib.Path(path)
+        target.write_text(standalone_html(self, title), encoding="utf-8")
+        return str(target)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         if self._suppress_next_repr:  # show() already displayed it in this cell

@@ -1,0 +1,55 @@
+"""The attnlens command: the offline demo, html for any model, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import minilm_dir
+
+
+def attnlens(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "attnlens.cli", *args], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+def test_demo_writes_a_page_of_the_bundled_model(tmp_path) -> None:
+    result = attnlens("demo", "--out", str(tmp_path / "demo.html"))
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "demo.html").read_text()
+    assert "Hermione" in html and "bundled" in html
+    assert "wrote" in result.stdout and "demo.html" in result.stdout
+
+
+def test_html_for_a_model_directory(tmp_path) -> None:
+    out = tmp_path / "lens.html"
+    result = attnlens("html", "Paris is lovely.", "--model", minilm_dir(), "--out", str(out), "--layer", "3")
+    assert result.returncode == 0, result.stderr
+    assert '"layer":3' in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["html", "hi", "--model", minilm_dir(), "--layer", "9"], "layer 9 is out of range"),
+        (["html", "", "--model", minilm_dir()], "text is empty"),
+        (["html", "hi", "--model", "/no/such/dir"], "could not load a tokenizer"),
+        (["html", "hi"], "the following arguments are required: --model"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_code_2(args, message) -> None:
+    result = attnlens(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("attnlens")
+
+
+def test_help_explains_each_option() -> None:
+    result = attnlens("html", "--help")
+    assert result.returncode == 0
+    for option in ("--model", "--out", "--layer"):
+        assert option in result.stdout

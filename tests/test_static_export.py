@@ -1,0 +1,83 @@
+"""save_html: one self-contained file that stays interactive with the network cut."""
+
+from __future__ import annotations
+
+import base64
+import json
+import pathlib
+import re
+
+import numpy as np
+import pytest
+from transformers import AutoModel
+
+import attnlens as al
+from conftest import minilm_dir
+
+TEXT = "The cat sat on the mat because it was tired."
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, minilm_tokenizer) -> tuple[pathlib.Path, al.Trace]:
+    model = AutoModel.from_pretrained(minilm_dir()).eval()
+    tr = al.trace(model, minilm_tokenizer, TEXT)
+    lens = al.Lens(tr, layer=1)
+    lens.heads = [0, 3, 7]
+    path = tmp_path_factory.mktemp("export") / "lens.html"
+    assert lens.save_html(path) == str(path)
+    return path, tr
+
+
+def embedded_state(html: str) -> dict:
+    (raw,) = re.findall(r'<script type="application/vnd.attnlens\+json" class="attnlens-state">(.*?)</script>',
+                        html, flags=re.S)
+    return json.loads(raw)
+
+
+def test_file_carries_every_layer_and_the_selection(saved) -> None:
+    path, tr = saved
+    html = path.read_text()
+    state = embedded_state(html)
+    assert state["layer"] == 1 and state["heads"] == [0, 3, 7]
+    assert state["_meta"]["tokens"] == tr.tokens
+    assert sorted(state["_attention"], key=int) == [str(i) for i in range(tr.n_layers)]
+    for layer, payload in state["_attention"].items():
+        raw = base64.b64decode(payload["buffer"]["base64"])
+        values = np.frombuffer(raw, "<f2").reshape(payload["shape"]).astype(np.float32)
+        np.testing.assert_allclose(values, tr.attention(int(layer)), atol=1e-3)
+    assert "</script" not in html.split('class="attnlens-state">', 1)[1].split("</script>", 1)[0]
+
+
+def test_page_has_no_address_to_fetch(saved) -> None:
+    html = saved[0].read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "default-src 'none'" in html  # the page's own policy forbids fetching anything
+
+
+def test_offline_page_is_interactive_and_requests_nothing(saved, browser) -> None:
+    path, tr = saved
+    url = path.as_uri()
+    requests: list[str] = []
+    page = browser.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    page.route("**/*", lambda route: route.continue_() if route.request.url == url else route.abort())
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    root = page.locator(".attnlens")
+    root.wait_for()
+    assert root.get_attribute("data-layer") == "1" and root.get_attribute("data-heads") == "0,3,7"
+    page.locator('[data-token-index="2"][data-side="left"]').click()
+    assert root.get_attribute("data-token") == "2"
+    slider = page.locator('input[type=range][data-control="layer"]')
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert root.get_attribute("data-layer") == "3"
+    page.wait_for_function("() => !document.querySelector('.attnlens').textContent.includes('loading')")
+    assert "needs a running kernel" not in root.inner_text()
+    page.locator('[data-control="mode"]').click()
+    assert root.get_attribute("data-mode") == "heatmap"
+    assert requests == [url], requests
+    assert errors == []
+    page.close()
