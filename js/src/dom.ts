@@ -1,5 +1,15 @@
 /** Small DOM helpers. Text only ever goes in through textContent or attributes. */
 
+/** Tags that take keyboard focus by themselves. */
+const FOCUSABLE_TAGS = new Set(["button", "input", "select", "textarea", "a"]);
+
+/**
+ * Lumino (JupyterLab) tests each element from the focused one upwards against shortcut selectors such
+ * as `.jp-Notebook.jp-mod-commandMode :focus` and stops at the first match, before it would see
+ * `data-lm-suppress-shortcuts` on an ancestor. So every element that can hold focus carries it itself.
+ */
+export const SUPPRESS_SHORTCUTS = "data-lm-suppress-shortcuts";
+
 export function h<K extends keyof HTMLElementTagNameMap>(
   doc: Document,
   tag: K,
@@ -11,6 +21,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     if (k === "class") el.className = v;
     else el.setAttribute(k, v);
   }
+  if (FOCUSABLE_TAGS.has(tag) || "tabindex" in attrs) el.setAttribute(SUPPRESS_SHORTCUTS, "true");
   if (text !== undefined) el.textContent = text;
   return el;
 }

@@ -182,3 +182,46 @@ describe("widget", () => {
     expect(model.handlerCount()).toBe(0);
   });
 });
+
+describe("keys stay in the widget", () => {
+  const FOCUSABLE = "button, input, select, textarea, a[href], [tabindex]";
+
+  it("every focusable element carries data-lm-suppress-shortcuts (lines and heatmap)", () => {
+    const model = makeModel();
+    const { root } = mount(model);
+    const check = () => {
+      const els = [root, ...root.querySelectorAll<HTMLElement>(FOCUSABLE)];
+      expect(els.length).toBeGreaterThan(2 * TOKENS.length + H + 2);
+      for (const e of els) expect(e.getAttribute("data-lm-suppress-shortcuts"), e.outerHTML.slice(0, 80)).toBe("true");
+    };
+    check();
+    model.pythonSet("mode", "heatmap");
+    check();
+  });
+
+  it("keydown on a control does not reach the widget's parent; Escape still unlocks", () => {
+    const model = makeModel();
+    const { el, root } = mount(model);
+    const seen: string[] = [];
+    el.addEventListener("keydown", (e) => seen.push((e as KeyboardEvent).key));
+    document.body.addEventListener("keydown", (e) => seen.push((e as KeyboardEvent).key));
+    const slider = root.querySelector('[data-control="layer"]') as HTMLElement;
+    const label = root.querySelector('[data-token-index="1"][data-side="left"]') as HTMLElement;
+    for (const [target, key] of [
+      [slider, "ArrowRight"],
+      [label, "b"],
+      [label, "Enter"],
+      [root.querySelector('[data-control="head"]') as HTMLElement, " "],
+      [root, "a"],
+    ] as const) {
+      target.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true }));
+    }
+    label.click();
+    expect(model.get("token")).toBe(1);
+    const esc = new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true });
+    label.dispatchEvent(esc);
+    expect(model.get("token")).toBeNull();
+    expect(esc.defaultPrevented).toBe(true);
+    expect(seen).toEqual([]);
+  });
+});

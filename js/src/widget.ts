@@ -76,9 +76,14 @@ function setAttrs(root: HTMLElement, s: Readonly<Selection>) {
 
 export function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void {
   const doc = el.ownerDocument;
-  const root = h(doc, "div", { class: "attnlens", tabindex: "0", "data-lm-suppress-shortcuts": "true" });
+  const root = h(doc, "div", { class: "attnlens", tabindex: "0" }); // tabindex: gets data-lm-suppress-shortcuts
   el.append(root);
   let teardown: () => void = () => {};
+  // Keys typed in the widget never leave it: the notebook's command-mode shortcuts ("b", "a", "dd",
+  // arrows…) must not act on them. The widget's own handling runs first (Enter/Space on buttons and the
+  // arrows on the slider are default actions, unaffected; Escape is handled by a listener on the root).
+  // Together with data-lm-suppress-shortcuts on every focusable element (see dom.ts).
+  const offKeys = listen<KeyboardEvent>(root, "keydown", (e) => e.stopPropagation());
 
   const build = () => {
     teardown();
@@ -97,6 +102,7 @@ export function render({ model, el }: { model: AnyModel; el: HTMLElement }): () 
 
   return () => {
     model.off("change:_meta", onMeta);
+    offKeys();
     teardown();
     root.remove();
   };
@@ -187,12 +193,11 @@ function mountAll(model: AnyModel, root: HTMLElement, meta: Meta): () => void {
   model.on("msg:custom", onMsg);
   cleanups.push(() => model.off("msg:custom", onMsg));
 
-  // ---- keyboard -----------------------------------------------------------------------------
+  // ---- keyboard (see render for why no key leaves the root) ----------------------------------
   cleanups.push(
     listen<KeyboardEvent>(root, "keydown", (e) => {
       if (e.key === "Escape" && store.get().token !== null) {
         store.set({ token: null });
-        e.stopPropagation();
         e.preventDefault();
       }
     }),
