@@ -3,22 +3,43 @@
 export type RGB = readonly [number, number, number];
 
 /**
- * Base categorical palette for heads: Okabe–Ito (colour-blind safe) without black, its yellow darkened
- * so thin lines stay visible on white, extended with three Tableau colours that stay distinct under
- * deuteranopia/protanopia.
+ * Categorical head palettes, one per theme. Each is colour-blind safe in the sense tested in
+ * colors.test.ts: every pair stays apart (CIELAB ΔE ≥ 10) for normal vision and simulated
+ * deuteranopia, protanopia and tritanopia (Machado et al. 2009), and every colour has at least 3:1
+ * WCAG contrast against its theme's background (white / #f5f5f5 for light; #1e1e1e, #212121, #111111
+ * for dark). Light starts from Okabe–Ito blue, vermillion and bluish green, darkened where needed; dark
+ * from Okabe–Ito sky blue, orange and a lighter bluish green. The rest were chosen to maximise the
+ * smallest distance under all four simulations.
  */
-export const HEAD_PALETTE: readonly string[] = Object.freeze([
+export const HEAD_PALETTE_LIGHT: readonly string[] = Object.freeze([
   "#0072b2", // blue
-  "#e69f00", // orange
-  "#009e73", // bluish green
   "#d55e00", // vermillion
-  "#56b4e9", // sky blue
-  "#cc79a7", // reddish purple
-  "#b8a200", // dark yellow
-  "#7f7f7f", // grey
-  "#9c755f", // brown
-  "#6b4c9a", // violet
+  "#007a5a", // bluish green
+  "#8a2be2", // violet
+  "#c06c9c", // reddish purple
+  "#5c4a00", // dark olive
+  "#7b7bf0", // periwinkle
+  "#d1005a", // crimson
+  "#5430b4", // indigo
+  "#333333", // charcoal
 ]);
+export const HEAD_PALETTE_DARK: readonly string[] = Object.freeze([
+  "#56b4e9", // sky blue
+  "#e69f00", // orange
+  "#2bc08f", // bluish green
+  "#a35cf5", // violet
+  "#f0e68c", // khaki
+  "#ff5577", // rose
+  "#d070b0", // reddish purple
+  "#4ad8e0", // cyan
+  "#b4f0c0", // mint
+  "#7c8ce0", // periwinkle
+]);
+/** The light palette (kept for callers that do not know the theme). */
+export const HEAD_PALETTE = HEAD_PALETTE_LIGHT;
+
+/** Minimum WCAG contrast of a head colour against the widget background. */
+export const HEAD_MIN_CONTRAST = 3;
 
 export function parseColor(text: string): RGB | null {
   const s = text.trim().toLowerCase();
@@ -56,18 +77,53 @@ export function luminance([r, g, b]: RGB): number {
   return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
 }
 
+/** WCAG contrast ratio between two colours (1 to 21). */
+export function contrastRatio(a: RGB, b: RGB): number {
+  const x = luminance(a);
+  const y = luminance(b);
+  return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+}
+
+export function isDarkBackground(bg: RGB): boolean {
+  return luminance(bg) < 0.35;
+}
+
+/** Move `c` away from `bg` (towards black or white, whichever contrasts more) until the ratio is met. */
+export function ensureContrast(c: RGB, bg: RGB, ratio = HEAD_MIN_CONTRAST): RGB {
+  if (contrastRatio(c, bg) >= ratio) return c;
+  const pole: RGB = contrastRatio([0, 0, 0], bg) >= contrastRatio([255, 255, 255], bg) ? [0, 0, 0] : [255, 255, 255];
+  for (let t = 0.05; t < 1; t += 0.05) {
+    const m = mix(c, pole, t);
+    if (contrastRatio(m, bg) >= ratio) return m;
+  }
+  return pole;
+}
+
+const WHITE: RGB = [255, 255, 255];
+
 /**
- * Colour of head `h`. Heads beyond the base palette cycle through it again with a visibly different
- * shade: cycle 1 darker, cycle 2 lighter, cycle 3 darker still, and so on.
+ * Colour of head `h` on the background `bg` (the widget's, from readTheme): the light or dark palette
+ * by the background's luminance. Heads beyond the palette cycle through it again in a visibly different
+ * shade: cycle 1 nearer to the background (then pushed back to the contrast floor), cycle 2 further
+ * from it, cycle 3 nearer still, and so on.
+ * Whatever the background, the result has at least HEAD_MIN_CONTRAST against it.
  */
-export function headColor(h: number): string {
-  const n = HEAD_PALETTE.length;
-  const base = parseColor(HEAD_PALETTE[((h % n) + n) % n]!)!;
+export function headColor(h: number, bg: RGB = WHITE): string {
+  const dark = isDarkBackground(bg);
+  const palette = dark ? HEAD_PALETTE_DARK : HEAD_PALETTE_LIGHT;
+  const n = palette.length;
+  const base = parseColor(palette[((h % n) + n) % n]!)!;
   const cycle = Math.floor(Math.max(0, h) / n);
-  if (cycle === 0) return toHex(base);
-  const darker = cycle % 2 === 1;
-  const amount = Math.min(0.6, 0.3 + 0.15 * Math.floor((cycle - 1) / 2));
-  return toHex(mix(base, darker ? [0, 0, 0] : [255, 255, 255], amount));
+  let c: RGB = base;
+  if (cycle > 0) {
+    const away = cycle % 2 === 0;
+    const step = Math.floor((cycle - 1) / 2);
+    const amount = away ? Math.min(0.7, 0.35 + 0.25 * step) : Math.min(0.6, 0.3 + 0.2 * step);
+    const far: RGB = dark ? WHITE : [0, 0, 0];
+    const near: RGB = dark ? [0, 0, 0] : WHITE;
+    c = mix(base, away ? far : near, amount);
+  }
+  return toHex(ensureContrast(c, bg, HEAD_MIN_CONTRAST + 0.05)); // margin for rounding to hex
 }
 
 /** Stops of the sequential scale on a light background (towards dark blue) and a dark one (viridis-like). */

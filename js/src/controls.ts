@@ -2,6 +2,7 @@
 import { headColor } from "./colors";
 import { h, listen } from "./dom";
 import type { Store } from "./store";
+import { readTheme, watchTheme } from "./theme";
 import { soloHead, toggleHead } from "./views/head/layout";
 
 export function mountLayerSlider(el: HTMLElement, store: Store, nLayers: number): () => void {
@@ -64,7 +65,6 @@ export function mountHeadToggles(el: HTMLElement, store: Store, nHeads: number):
       "data-control": "head",
       "data-head": String(i),
     });
-    b.style.setProperty("--al-head-color", headColor(i));
     const sw = h(doc, "span", { class: "al-swatch", "aria-hidden": "true" });
     const num = h(doc, "span", { class: "al-head-num", "aria-hidden": "true" }, String(i));
     b.append(sw, num);
@@ -73,6 +73,13 @@ export function mountHeadToggles(el: HTMLElement, store: Store, nHeads: number):
   }
   wrap.append(title, list, all, hint);
   el.append(wrap);
+
+  // Head colours depend on the background (light / dark palette): set now and on theme changes.
+  const paint = () => {
+    const bg = readTheme(wrap).bgRgb;
+    buttons.forEach((b, i) => b.style.setProperty("--al-head-color", headColor(i, bg)));
+  };
+  paint();
 
   const update = () => {
     const shown = new Set(store.get().heads);
@@ -111,7 +118,23 @@ export function mountHeadToggles(el: HTMLElement, store: Store, nHeads: number):
     store.subscribe((s, prev) => {
       if (s.heads !== prev.heads) update();
     }),
+    watchTheme(doc, paint),
   ];
+  // The host may attach the widget to the page after render (JupyterLab does): styles are only known
+  // then. A ResizeObserver reports the first layout, so the colours are read again at that point.
+  const win = doc.defaultView;
+  if (win && typeof win.ResizeObserver === "function") {
+    let painted = "";
+    const ro = new win.ResizeObserver(() => {
+      const key = readTheme(wrap).bg;
+      if (key !== painted) {
+        painted = key;
+        paint();
+      }
+    });
+    ro.observe(wrap);
+    offs.push(() => ro.disconnect());
+  }
   update();
   return () => {
     for (const off of offs) off();

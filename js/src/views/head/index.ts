@@ -276,7 +276,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       arr.push(l.from, l.to);
     }
     for (const [head, byAlpha] of groups) {
-      ctx.strokeStyle = headColor(head);
+      ctx.strokeStyle = headColor(head, theme.bgRgb);
       for (const [bucket, pairs] of byAlpha) {
         ctx.globalAlpha = Math.min(1, bucket / ALPHA_BUCKETS);
         // Short paths: rasterisers slow down badly on one huge self-intersecting path.
