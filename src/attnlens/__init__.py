@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from attnlens.capture import Trace, trace
+from attnlens.capture import LogitLens, Trace, generate, trace
 
-__all__ = ["Lens", "Trace", "show", "trace"]
+__all__ = ["Lens", "LogitLens", "Trace", "generate", "show", "trace"]
 __version__ = "0.1.0"
 
 

@@ -12,6 +12,7 @@ def attention_from_qk(
     mask: torch.Tensor | None,
     causal: bool,
     softcap: float | None = None,
+    bias: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """softmax(q·kᵀ·scaling [+ mask]) per head.
 
@@ -19,6 +20,7 @@ def attention_from_qk(
     Transformers' ``repeat_kv`` does: head h reads kv head h // (heads / kv_heads)). ``mask`` is the
     model's own mask: boolean (True = may attend) or additive float, broadcastable to
     [heads, q_len, k_len]. ``causal`` applies a lower-triangular mask when no mask was given.
+    ``bias`` is an additive score bias such as T5's relative positions, added before the mask.
     Returns float32 [heads, q_len, k_len].
     """
     heads, kv_heads = query.shape[0], key.shape[0]
@@ -29,6 +31,8 @@ def attention_from_qk(
     scores = torch.matmul(query.float(), key.float().transpose(-1, -2)) * scaling
     if softcap is not None:
         scores = torch.tanh(scores / softcap) * softcap
+    if bias is not None:
+        scores = scores + bias.float()
     if mask is not None:
         if mask.dtype == torch.bool:
             scores = scores.masked_fill(~mask, float("-inf"))

@@ -1,6 +1,7 @@
 """Capture: one forward pass with hooks → a Trace. The only package that knows architectures."""
 
-from attnlens.capture.trace import Trace
+from attnlens.capture.generate import generate
+from attnlens.capture.trace import LogitLens, Trace
 from attnlens.capture.tracer import trace
 
-__all__ = ["Trace", "trace"]
+__all__ = ["LogitLens", "Trace", "generate", "trace"]

@@ -29,6 +29,7 @@ class AttentionCall:
     key: torch.Tensor  # [kv_heads, k_len, head_dim], after rotary, not expanded
     value: torch.Tensor  # [kv_heads, k_len, head_dim]
     mask: torch.Tensor | None  # the model's own mask as handed to the kernel
+    bias: torch.Tensor | None  # an additive score bias (T5's relative position bias), [1 or heads, q, k]
     scaling: float
     causal_without_mask: bool  # SDPA path: mask None and causality from `is_causal`
     softcap: float | None
@@ -58,7 +59,9 @@ def _record(
     if attention_mask is not None:
         mask = attention_mask.detach()[0]
         mask = mask.cpu() if mask.dtype == torch.bool else mask.to("cpu", torch.float32)
+    bias = kwargs.get("position_bias")
     return AttentionCall(
+        bias=_detach(bias[0]) if isinstance(bias, torch.Tensor) else None,
         query=_detach(query[0]),
         key=_detach(key[0]),
         value=_detach(value[0]),
@@ -72,13 +75,13 @@ def _record(
 
 @contextmanager
 def capture_attention_calls(
-    modules: dict[int, int],
-) -> Iterator[dict[int, list[AttentionCall]]]:
-    """Record, per layer, every attention call made by the modules in ``modules`` (id → layer).
+    modules: dict[int, tuple[str, int]],
+) -> Iterator[dict[tuple[str, int], list[AttentionCall]]]:
+    """Record every attention call made by the modules in ``modules`` (id → (stack, layer)).
 
     Calls from other modules (another model in the same process) pass through untouched.
     """
-    calls: dict[int, list[AttentionCall]] = {}
+    calls: dict[tuple[str, int], list[AttentionCall]] = {}
     with _REGISTRY_LOCK:
         shadowed = vars(ALL_ATTENTION_FUNCTIONS).get("get_interface")  # an outer trace's wrapper
         original = ALL_ATTENTION_FUNCTIONS.get_interface
@@ -95,9 +98,9 @@ def capture_attention_calls(
                 *args: Any,
                 **kwargs: Any,
             ) -> Any:
-                layer = modules.get(id(module))
-                if layer is not None:
-                    calls.setdefault(layer, []).append(
+                where = modules.get(id(module))
+                if where is not None:
+                    calls.setdefault(where, []).append(
                         _record(module, query, key, value, attention_mask, kwargs)
                     )
                 return kernel(module, query, key, value, attention_mask, *args, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +12,15 @@ import torch
 @dataclass
 class EncodedText:
     input_ids: torch.Tensor  # [1, tokens]
-    extra: dict[str, torch.Tensor]  # attention_mask, token_type_ids, ...
+    extra: dict[str, torch.Tensor]  # attention_mask, token_type_ids, decoder_input_ids, ...
     tokens: list[str]  # display text of each token
     special: list[bool]
+    segments: list[int] | None = None
+    target_ids: torch.Tensor | None = None  # decoder tokens of an encoder-decoder model, [1, tokens]
+    target_tokens: list[str] | None = None
+    target_special: list[bool] | None = None
+    generated: list[bool] | None = None
+    decode: Callable[[list[int]], list[str]] | None = None  # token ids → display text
 
 
 def check_model(model: Any) -> None:
@@ -29,6 +36,14 @@ def check_model(model: Any) -> None:
         )
 
 
+def check_tokenizer(tokenizer: Any) -> None:
+    if not callable(tokenizer) or not hasattr(tokenizer, "convert_ids_to_tokens"):
+        raise TypeError(
+            f"tokenizer must be a Hugging Face tokenizer, got {type(tokenizer).__name__}. "
+            "Load it with AutoTokenizer.from_pretrained(...)."
+        )
+
+
 def check_text(text: Any, name: str = "text") -> str:
     if not isinstance(text, str):
         raise TypeError(f"{name} must be a str, got {type(text).__name__}; pass the input as one string.")
@@ -37,13 +52,32 @@ def check_text(text: Any, name: str = "text") -> str:
     return text
 
 
-def max_positions(model: torch.nn.Module) -> int | None:
+def max_positions(model: Any) -> int | None:
     config = model.config
     for name in ("max_position_embeddings", "n_positions", "max_sequence_length"):
         value = getattr(config, name, None)
         if isinstance(value, int) and value > 0:
             return value
     return None
+
+
+def check_length(model: Any, n_tokens: int, what: str = "text") -> None:
+    limit = max_positions(model)
+    if limit is not None and n_tokens > limit:
+        raise ValueError(
+            f"{what} is {n_tokens} tokens long but this model accepts at most {limit} positions; "
+            f"shorten the {what} to at most {limit} tokens."
+        )
+
+
+def check_vocabulary(model: Any, ids: list[int]) -> None:
+    embeddings = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
+    vocab = getattr(embeddings, "num_embeddings", None)
+    if vocab is not None and ids and max(ids) >= vocab:
+        raise ValueError(
+            f"the tokenizer produced token id {max(ids)} but the model's embedding has only {vocab} "
+            "rows: this tokenizer does not belong to this model. Load both from the same checkpoint."
+        )
 
 
 def display_tokens(tokenizer: Any, ids: list[int]) -> list[str]:
@@ -54,38 +88,74 @@ def display_tokens(tokenizer: Any, ids: list[int]) -> list[str]:
         return [str(t) for t in tokenizer.convert_ids_to_tokens(ids)]
 
 
-def encode(model: Any, tokenizer: Any, text: str, text_pair: str | None = None) -> EncodedText:
-    if not callable(tokenizer) or not hasattr(tokenizer, "convert_ids_to_tokens"):
-        raise TypeError(
-            f"tokenizer must be a Hugging Face tokenizer, got {type(tokenizer).__name__}. "
-            "Load it with AutoTokenizer.from_pretrained(...)."
-        )
+def special_flags(tokenizer: Any, ids: list[int]) -> list[bool]:
+    special = set(getattr(tokenizer, "all_special_ids", []) or [])
+    return [i in special for i in ids]
+
+
+def _drop_padding(batch: dict[str, Any]) -> dict[str, Any]:
+    """A batch of one with padding removed: attnlens shows real tokens only."""
+    mask = batch.get("attention_mask")
+    if not isinstance(mask, torch.Tensor) or bool(mask.all()):
+        return batch
+    keep = mask[0].bool()
+    return {k: (v[:, keep] if isinstance(v, torch.Tensor) and v.dim() == 2 and v.shape[1] == keep.shape[0] else v)
+            for k, v in batch.items()}
+
+
+def encode(
+    model: Any,
+    tokenizer: Any,
+    text: str,
+    text_pair: str | None = None,
+    target: str | None = None,
+    target_ids: list[int] | None = None,
+) -> EncodedText:
+    """Tokenize for one forward pass; for encoder-decoder models also the decoder side."""
+    check_tokenizer(tokenizer)
     check_text(text)
     if text_pair is not None:
         check_text(text_pair, "text_pair")
-    batch = tokenizer(text, text_pair, return_tensors="pt", return_special_tokens_mask=True)
+    batch = dict(tokenizer(text, text_pair, return_tensors="pt", return_special_tokens_mask=True))
+    batch = _drop_padding(batch)
     special_mask = batch.pop("special_tokens_mask")[0].tolist()
     input_ids = batch.pop("input_ids")
     ids = input_ids[0].tolist()
     if not ids:
         raise ValueError("the tokenizer produced no tokens for this text; pass some words.")
-    limit = max_positions(model)
-    if limit is not None and len(ids) > limit:
-        raise ValueError(
-            f"text is {len(ids)} tokens long but this model accepts at most {limit} positions; "
-            f"shorten the text to at most {limit} tokens."
-        )
-    embeddings = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
-    vocab = getattr(embeddings, "num_embeddings", None)
-    if vocab is not None and max(ids) >= vocab:
-        raise ValueError(
-            f"the tokenizer produced token id {max(ids)} but the model's embedding has only {vocab} "
-            "rows: this tokenizer does not belong to this model. Load both from the same checkpoint."
-        )
+    check_length(model, len(ids))
+    check_vocabulary(model, ids)
     extra = {k: v for k, v in batch.items() if isinstance(v, torch.Tensor)}
-    return EncodedText(
+    segments = extra["token_type_ids"][0].tolist() if "token_type_ids" in extra else None
+    enc = EncodedText(
         input_ids=input_ids,
         extra=extra,
         tokens=display_tokens(tokenizer, ids),
         special=[bool(s) for s in special_mask],
+        segments=segments,
+        decode=lambda row: display_tokens(tokenizer, row),
     )
+    if getattr(model.config, "is_encoder_decoder", False):
+        _add_decoder_side(model, tokenizer, enc, target, target_ids)
+    elif target is not None:
+        raise ValueError("target= is for encoder-decoder models (T5, BART); this model reads one text")
+    return enc
+
+
+def _add_decoder_side(
+    model: Any, tokenizer: Any, enc: EncodedText, target: str | None, target_ids: list[int] | None
+) -> None:
+    start = getattr(model.config, "decoder_start_token_id", None)
+    if start is None:
+        raise ValueError("this encoder-decoder model's config has no decoder_start_token_id; set it first")
+    if target_ids is None:
+        body: list[int] = []
+        if target is not None:
+            check_text(target, "target")
+            body = tokenizer(text_target=target)["input_ids"]
+        target_ids = [int(start), *body]
+    check_vocabulary(model, target_ids)
+    enc.target_ids = torch.tensor([target_ids])
+    enc.target_tokens = display_tokens(tokenizer, target_ids)
+    enc.target_special = special_flags(tokenizer, target_ids)
+    enc.extra["decoder_input_ids"] = enc.target_ids

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,33 +15,74 @@ from attnlens.analysis.attention import attention_from_qk
 class LayerAttentionInputs:
     """What one layer's attention kernel received; attention is derived from it on demand."""
 
-    query: np.ndarray  # [heads, tokens, head_dim], float32, after rotary
-    key: np.ndarray  # [kv_heads, tokens, head_dim]
-    value: np.ndarray  # [kv_heads, tokens, head_dim]
+    query: np.ndarray  # [heads, q_tokens, head_dim], float32, after rotary
+    key: np.ndarray  # [kv_heads, k_tokens, head_dim]
+    value: np.ndarray  # [kv_heads, k_tokens, head_dim]
     mask: torch.Tensor | None  # bool (True = may attend) or additive float, [1 or heads, q, k]
     causal: bool  # causality came from `is_causal`, not from a mask
     scaling: float
     softcap: float | None = None
+    bias: torch.Tensor | None = None  # additive score bias (relative positions), [1 or heads, q, k]
+
+
+@dataclass
+class Stack:
+    """One attention stack: the only one of a decoder or encoder, or encoder/decoder/cross of a seq2seq."""
+
+    name: str
+    queries: str  # which tokens the queries run over: "input", "source" or "target"
+    keys: str
+    layers: list[LayerAttentionInputs] | None = None  # from the adapter's hooks
+    eager: np.ndarray | None = None  # [layers, heads, q, k]: fallback without adapter
+    mlp: list[np.ndarray] | None = None  # [layers] of [tokens, neurons]
+    residual: np.ndarray | None = None  # [layers + 1, tokens, width]: embeddings, then each block
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.layers) if self.layers is not None else int(self.eager.shape[0])  # type: ignore[union-attr]
+
+    @property
+    def n_heads(self) -> int:
+        return int(self.layers[0].query.shape[0]) if self.layers else int(self.eager.shape[1])  # type: ignore[union-attr]
+
+
+@dataclass
+class LogitLens:
+    """Top-k next-token predictions read from the residual stream after each layer."""
+
+    token_ids: np.ndarray  # [layers, positions, k]
+    probs: np.ndarray  # [layers, positions, k]
+    tokens: list[list[list[str]]]  # decoded token_ids
+
+
+Unembedder = Callable[[torch.Tensor], torch.Tensor]  # residual [N, d] → logits [N, V]
 
 
 @dataclass
 class Trace:
-    """One input run through one model. Arrays are numpy; attention is computed per layer on demand."""
+    """One input run through one model. Arrays are numpy; attention is computed per layer on demand.
+
+    ``tokens`` are the input tokens (the source tokens of an encoder-decoder model, whose decoder
+    tokens are ``target_tokens``).
+    """
 
     tokens: list[str]
-    token_ids: np.ndarray  # [tokens]
+    token_ids: np.ndarray
     special: list[bool]
     model_name: str
     model_type: str
-    n_layers: int
-    n_heads: int
-    causal: bool
-    layers: list[LayerAttentionInputs] | None = None  # from the adapter's hooks
-    eager_attentions: np.ndarray | None = None  # [layers, heads, tokens, tokens]: fallback only
-    mlp_activations: list[np.ndarray] | None = None  # [layers] of [tokens, neurons]
-    residual: np.ndarray | None = None  # [layers + 1, tokens, width]: embeddings, then each block
-    logits: np.ndarray | None = None  # [tokens, vocab]
-    _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    stacks: dict[str, Stack]
+    logits: np.ndarray | None = None  # [tokens (target tokens for seq2seq), vocab]
+    segments: list[int] | None = None  # sentence A/B of each token (BERT's token_type_ids)
+    generated: list[bool] | None = None  # which tokens the model generated (al.generate)
+    target_tokens: list[str] | None = None
+    target_ids: np.ndarray | None = None
+    target_special: list[bool] | None = None
+    dtype: str = "float32"  # the model's own dtype; every array here is a float32 copy
+    _unembed: Unembedder | None = field(default=None, repr=False)
+    _decode: Callable[[list[int]], list[str]] | None = field(default=None, repr=False)
+    _logits_stack: str = "self"
+    _cache: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         return (
@@ -48,69 +90,161 @@ class Trace:
             f"{self.n_layers} layers × {self.n_heads} heads)"
         )
 
+    # --- shape ---------------------------------------------------------------------------------
+    @property
+    def default_stack(self) -> str:
+        return next(iter(self.stacks))
+
+    def stack(self, name: str | None = None) -> Stack:
+        name = name or self.default_stack
+        if name not in self.stacks:
+            raise ValueError(f"no attention stack {name!r} in this trace; choose one of {list(self.stacks)}")
+        return self.stacks[name]
+
     @property
     def n_tokens(self) -> int:
         return len(self.tokens)
 
-    def _check_layer(self, layer: int) -> int:
+    @property
+    def n_layers(self) -> int:
+        return self.stack().n_layers
+
+    @property
+    def n_heads(self) -> int:
+        return self.stack().n_heads
+
+    @property
+    def causal(self) -> bool:
+        """No token of the default stack may attend to a later one."""
+        stack = self.stack()
+        if stack.layers is None:
+            return bool(np.allclose(np.triu(stack.eager[0, 0], 1), 0.0))  # type: ignore[index]
+        return _is_causal(stack.layers[0])
+
+    def side_tokens(self, side: str) -> list[str]:
+        if side == "target":
+            return self.target_tokens or []
+        return self.tokens
+
+    def query_tokens(self, stack: str | None = None) -> list[str]:
+        return self.side_tokens(self.stack(stack).queries)
+
+    def key_tokens(self, stack: str | None = None) -> list[str]:
+        return self.side_tokens(self.stack(stack).keys)
+
+    def _check_layer(self, layer: int, stack: Stack) -> int:
         if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
             raise TypeError(f"layer must be an int, got {type(layer).__name__}")
-        if not -self.n_layers <= layer < self.n_layers:
-            raise ValueError(
-                f"layer {layer} is out of range: this model has {self.n_layers} layers (0 to {self.n_layers - 1})"
-            )
-        return int(layer) % self.n_layers
+        n = stack.n_layers
+        if not -n <= layer < n:
+            raise ValueError(f"layer {layer} is out of range: this model has {n} layers (0 to {n - 1})")
+        return int(layer) % n
 
-    def attention(self, layer: int) -> np.ndarray:
-        """Attention weights of one layer, float32 [heads, tokens (query), tokens (key)]."""
-        layer = self._check_layer(layer)
-        if self.eager_attentions is not None:
-            return self.eager_attentions[layer]
-        assert self.layers is not None
-        cached = self._cache.get(layer)
+    # --- attention -----------------------------------------------------------------------------
+    def attention(self, layer: int, stack: str | None = None) -> np.ndarray:
+        """Attention weights of one layer, float32 [heads, query tokens, key tokens]."""
+        st = self.stack(stack)
+        layer = self._check_layer(layer, st)
+        if st.eager is not None:
+            return st.eager[layer]
+        assert st.layers is not None
+        key = (st.name, layer)
+        cached = self._cache.get(key)
         if cached is None:
-            inputs = self.layers[layer]
-            weights = attention_from_qk(
+            inputs = st.layers[layer]
+            cached = attention_from_qk(
                 torch.from_numpy(inputs.query),
                 torch.from_numpy(inputs.key),
                 inputs.scaling,
                 inputs.mask,
                 inputs.causal,
                 inputs.softcap,
-            )
-            cached = weights.numpy()
+                inputs.bias,
+            ).numpy()
             if len(self._cache) >= 2:  # keep memory ~ tokens² × heads, not × layers
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[layer] = cached
+            self._cache[key] = cached
         return cached
 
     @property
     def attentions(self) -> np.ndarray:
-        """All layers, float32 [layers, heads, tokens, tokens]. Memory grows with tokens²: small inputs."""
+        """All layers of the default stack, [layers, heads, tokens, tokens]. Grows with tokens²: small inputs."""
         return np.stack([self.attention(i) for i in range(self.n_layers)])
 
-    def queries(self, layer: int) -> np.ndarray:
+    def queries(self, layer: int, stack: str | None = None) -> np.ndarray:
         """Query vectors per head after rotary, [heads, tokens, head_dim]."""
-        return self._layer_inputs(layer).query
+        return self._layer_inputs(layer, stack).query
 
-    def keys(self, layer: int) -> np.ndarray:
+    def keys(self, layer: int, stack: str | None = None) -> np.ndarray:
         """Key vectors per key/value head after rotary, [kv_heads, tokens, head_dim]."""
-        return self._layer_inputs(layer).key
+        return self._layer_inputs(layer, stack).key
 
-    def _layer_inputs(self, layer: int) -> LayerAttentionInputs:
-        layer = self._check_layer(layer)
-        if self.layers is None:
+    def _layer_inputs(self, layer: int, stack: str | None) -> LayerAttentionInputs:
+        st = self.stack(stack)
+        layer = self._check_layer(layer, st)
+        if st.layers is None:
             raise ValueError(
                 f"q/k vectors were not captured: attnlens has no adapter for model type "
                 f"{self.model_type!r}, so only attention weights are available."
             )
-        return self.layers[layer]
+        return st.layers[layer]
 
-    def mlp(self, layer: int) -> np.ndarray:
+    # --- MLP, residual stream, logit lens --------------------------------------------------------
+    def mlp(self, layer: int, stack: str | None = None) -> np.ndarray:
         """MLP neuron activations (post-activation, input of the output projection), [tokens, neurons]."""
-        layer = self._check_layer(layer)
-        if self.mlp_activations is None:
+        st = self.stack(stack)
+        layer = self._check_layer(layer, st)
+        if st.mlp is None:
+            why = "cross-attention has no MLP" if st.name == "cross" else f"no adapter for {self.model_type!r}"
+            raise ValueError(f"MLP activations were not captured for stack {st.name!r}: {why}.")
+        return st.mlp[layer]
+
+    @property
+    def residual(self) -> np.ndarray:
+        """The residual stream of the stack the logits come from, [layers + 1, tokens, width]."""
+        residual = self.stacks[self._logits_stack].residual
+        if residual is None:
+            raise ValueError(f"the residual stream was not captured for model type {self.model_type!r}")
+        return residual
+
+    def logit_lens(self, k: int = 5, chunk: int = 256) -> LogitLens:
+        """Top-k tokens and probabilities after each layer: final norm, then the unembedding.
+
+        The last layer reproduces the model's own output distribution.
+        """
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be a positive int, got {k!r}")
+        if self._unembed is None:
             raise ValueError(
-                f"MLP activations were not captured: attnlens has no adapter for model type {self.model_type!r}."
+                f"this {self.model_type} model has no unembedding (a base model without a language-model "
+                "head), so there is no logit lens: load it with AutoModelForCausalLM, AutoModelForMaskedLM "
+                "or AutoModelForSeq2SeqLM."
             )
-        return self.mlp_activations[layer]
+        residual = self.residual[1:]
+        layers, positions, _ = residual.shape
+        ids = np.zeros((layers, positions, k), dtype=np.int64)
+        probs = np.zeros((layers, positions, k), dtype=np.float32)
+        with torch.no_grad():
+            for layer in range(layers):
+                for start in range(0, positions, chunk):
+                    logits = self._unembed(torch.from_numpy(residual[layer, start : start + chunk]))
+                    p = torch.softmax(logits.float(), dim=-1)
+                    top = torch.topk(p, min(k, p.shape[-1]), dim=-1)
+                    ids[layer, start : start + chunk, : top.indices.shape[-1]] = top.indices.numpy()
+                    probs[layer, start : start + chunk, : top.values.shape[-1]] = top.values.numpy()
+        decode = self._decode or (lambda row: [str(i) for i in row])
+        tokens = [[decode(list(map(int, ids[l, p]))) for p in range(positions)] for l in range(layers)]  # noqa: E741
+        return LogitLens(token_ids=ids, probs=probs, tokens=tokens)
+
+
+def _is_causal(inputs: LayerAttentionInputs) -> bool:
+    """True when no token may attend to a later one, judged from the mask the model used."""
+    if inputs.causal:
+        return True
+    mask = inputs.mask
+    if mask is None:
+        return False
+    future = torch.ones(mask.shape[-2:], dtype=torch.bool).triu(1)
+    if mask.dtype == torch.bool:
+        return not bool(mask[..., future].any())
+    return bool((mask[..., future] <= torch.finfo(torch.float32).min / 2).all())

@@ -1,4 +1,4 @@
-"""``trace``: one forward pass with hooks, leaving the user's model exactly as it was."""
+"""``trace`` and ``generate``: one forward pass with hooks, leaving the user's model exactly as it was."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from attnlens.capture.adapters import BoundAdapter, adapter_for, bind
+from attnlens.capture.adapters import SOURCE, TARGET, Adapter, adapter_for, bind
 from attnlens.capture.attention_hook import AttentionCall, capture_attention_calls
 from attnlens.capture.inputs import EncodedText, check_model, encode
-from attnlens.capture.trace import LayerAttentionInputs, Trace
+from attnlens.capture.trace import LayerAttentionInputs, Stack, Trace
 
 
 def _first_tensor(output: Any) -> torch.Tensor:
@@ -56,10 +56,11 @@ def _layer_inputs(call: AttentionCall) -> LayerAttentionInputs:
         causal=call.causal_without_mask,
         scaling=call.scaling,
         softcap=call.softcap,
+        bias=call.bias,
     )
 
 
-def _model_name(model: torch.nn.Module) -> str:
+def _model_name(model: Any) -> str:
     """A short name: the hub id, or the last two parts of a local path."""
     name = str(getattr(model.config, "name_or_path", "") or "")
     if os.path.isabs(name):
@@ -67,75 +68,143 @@ def _model_name(model: torch.nn.Module) -> str:
     return name or type(model).__name__
 
 
-def _forward_with_hooks(model: Any, bound: BoundAdapter, enc: EncodedText) -> Trace:
-    n_layers = len(bound.blocks)
-    residual: list[torch.Tensor | None] = [None] * (n_layers + 1)
-    mlp: list[torch.Tensor | None] = [None] * n_layers
-    modules = {id(m): i for i, m in enumerate(bound.attentions)}
+def _input_device(model: Any) -> torch.device:
+    """Where the embeddings live: with ``device_map`` the first device, not just any parameter's."""
+    embeddings = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
+    weight = getattr(embeddings, "weight", None)
+    return weight.device if isinstance(weight, torch.Tensor) else next(model.parameters()).device
+
+
+def _run(model: Any, enc: EncodedText, **flags: Any) -> Any:
+    device = _input_device(model)
+    inputs = {k: v.to(device) for k, v in {"input_ids": enc.input_ids, **enc.extra}.items()}
+    return model(**inputs, **flags)
+
+
+def _check_finite(model: Any, arrays: list[np.ndarray]) -> None:
+    """NaN weights make a black heatmap and meaningless lines: name them instead."""
+    if all(np.isfinite(a).all() for a in arrays):
+        return
+    broken = [name for name, p in model.named_parameters() if not torch.isfinite(p).all()]
+    if broken:
+        shown = ", ".join(broken[:5]) + (f" and {len(broken) - 5} more" if len(broken) > 5 else "")
+        raise ValueError(
+            f"the model's weights contain NaN or inf ({shown}): the checkpoint is corrupt or training "
+            "diverged, so there is no attention to show. Reload or fix the weights."
+        )
+    raise ValueError("the forward pass produced NaN or inf (weights are finite): the input overflows this "
+                     "model's precision; try float32.")
+
+
+def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace:
+    bound = bind(adapter, model)
+    residual: dict[str, list[torch.Tensor | None]] = {s.spec.name: [None] * (len(s.blocks) + 1) for s in bound}
+    mlp: dict[str, list[torch.Tensor | None]] = {s.spec.name: [None] * len(s.blocks) for s in bound}
+    modules = {id(m): (s.spec.name, i) for s in bound for i, m in enumerate(s.attentions)}
 
     with ExitStack() as stack:
         handles = []
+        for st in bound:
+            if st.mlp_outs is None:  # cross-attention shares its blocks with the decoder
+                continue
+            name = st.spec.name
 
-        def keep_embeddings(_module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-            hidden = args[0] if args else kwargs["hidden_states"]
-            residual[0] = hidden[0].detach()
+            def keep_embeddings(_m: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str = name) -> None:
+                hidden = args[0] if args else kwargs["hidden_states"]
+                residual[name][0] = hidden[0].detach()
 
-        handles.append(bound.blocks[0].register_forward_pre_hook(keep_embeddings, with_kwargs=True))
-        for i, block in enumerate(bound.blocks):
+            handles.append(st.blocks[0].register_forward_pre_hook(keep_embeddings, with_kwargs=True))
+            for i, block in enumerate(st.blocks):
 
-            def keep_block(_m: torch.nn.Module, _a: Any, out: Any, i: int = i) -> None:
-                residual[i + 1] = _first_tensor(out)[0].detach()
+                def keep_block(_m: Any, _a: Any, out: Any, name: str = name, i: int = i) -> None:
+                    residual[name][i + 1] = _first_tensor(out)[0].detach()
 
-            def keep_mlp(_m: torch.nn.Module, args: tuple[Any, ...], i: int = i) -> None:
-                mlp[i] = args[0][0].detach()
+                def keep_mlp(_m: Any, args: tuple[Any, ...], name: str = name, i: int = i) -> None:
+                    mlp[name][i] = args[0][0].detach()
 
-            handles.append(block.register_forward_hook(keep_block))
-            handles.append(bound.mlp_outs[i].register_forward_pre_hook(keep_mlp))
+                handles.append(block.register_forward_hook(keep_block))
+                handles.append(st.mlp_outs[i].register_forward_pre_hook(keep_mlp))
         for handle in handles:
             stack.callback(handle.remove)
         calls = stack.enter_context(capture_attention_calls(modules))
         stack.enter_context(_eval_mode(model))
         stack.enter_context(torch.no_grad())
-        device = next(model.parameters()).device
-        inputs = {k: v.to(device) for k, v in {"input_ids": enc.input_ids, **enc.extra}.items()}
-        output = model(**inputs)
+        output = _run(model, enc)
 
-    missing = [i for i in range(n_layers) if i not in calls or mlp[i] is None or residual[i + 1] is None]
-    if missing:
-        raise RuntimeError(
-            f"attnlens could not capture layers {missing} of this {model.config.model_type} model: its "
-            "modules did not run the expected attention and MLP code. Please report the model name."
+    stacks: dict[str, Stack] = {}
+    for st in bound:
+        name, n = st.spec.name, len(st.blocks)
+        missing = [i for i in range(n) if (name, i) not in calls]
+        if st.mlp_outs is not None:
+            missing += [i for i in range(n) if mlp[name][i] is None or residual[name][i + 1] is None]
+        if missing:
+            raise RuntimeError(
+                f"attnlens could not capture layers {sorted(set(missing))} of the {name} stack of this "
+                f"{model.config.model_type} model: its modules did not run the expected attention and MLP "
+                "code. Please report the model name."
+            )
+        stacks[name] = Stack(
+            name=name,
+            queries=st.spec.queries,
+            keys=st.spec.keys,
+            layers=[_layer_inputs(calls[(name, i)][0]) for i in range(n)],
+            mlp=[_to_numpy(m) for m in mlp[name] if m is not None] if st.mlp_outs is not None else None,
+            residual=np.stack([_to_numpy(r) for r in residual[name] if r is not None])
+            if st.mlp_outs is not None
+            else None,
         )
     logits = getattr(output, "logits", None)
-    heads = calls[0][0].query.shape[0]
-    layers = [_layer_inputs(calls[i][0]) for i in range(n_layers)]
+    logits_np = _to_numpy(logits[0]) if logits is not None else None
+    _check_finite(model, [s.residual for s in stacks.values() if s.residual is not None])
+    logits_stack = adapter.logits_stack
+    final_norm = next(s.final_norm for s in bound if s.spec.name == logits_stack)
+    return _assemble(model, enc, stacks, logits_np, _unembedder(model, adapter, final_norm), logits_stack)
+
+
+def _unembedder(model: Any, adapter: Adapter, final_norm: torch.nn.Module | None) -> Any:
+    """residual [N, d] (float32, CPU) → logits, through the model's own final norm and head."""
+    if not adapter.has_unembedding(model) or adapter.unembed is None:
+        return None
+    unembed = adapter.unembed
+    dtype = next(model.parameters()).dtype
+
+    def run(hidden: torch.Tensor) -> torch.Tensor:
+        device = _input_device(model) if final_norm is None else next(final_norm.parameters()).device
+        h = hidden.to(device=device, dtype=dtype)
+        if final_norm is not None:
+            h = final_norm(h)
+        with _eval_mode(model):
+            return unembed(model, h).float().cpu()
+
+    return run
+
+
+def _assemble(
+    model: Any,
+    enc: EncodedText,
+    stacks: dict[str, Stack],
+    logits: np.ndarray | None,
+    unembed: Any,
+    logits_stack: str,
+) -> Trace:
     return Trace(
         tokens=enc.tokens,
         token_ids=enc.input_ids[0].numpy().copy(),
         special=enc.special,
         model_name=_model_name(model),
-        model_type=str(model.config.model_type),
-        n_layers=n_layers,
-        n_heads=int(heads),
-        causal=_is_causal(layers[0]),
-        layers=layers,
-        mlp_activations=[_to_numpy(m) for m in mlp if m is not None],
-        residual=np.stack([_to_numpy(r) for r in residual if r is not None]),
-        logits=_to_numpy(logits[0]) if logits is not None else None,
+        model_type=str(getattr(model.config, "model_type", type(model).__name__)),
+        stacks=stacks,
+        logits=logits,
+        segments=enc.segments,
+        generated=enc.generated,
+        target_tokens=enc.target_tokens,
+        target_ids=enc.target_ids[0].numpy().copy() if enc.target_ids is not None else None,
+        target_special=enc.target_special,
+        dtype=str(next(model.parameters()).dtype).removeprefix("torch."),
+        _unembed=unembed,
+        _decode=enc.decode,
+        _logits_stack=logits_stack,
     )
-
-
-def _is_causal(inputs: LayerAttentionInputs) -> bool:
-    """True when no token may attend to a later one, judged from the mask the model used."""
-    if inputs.causal:
-        return True
-    mask = inputs.mask
-    if mask is None:
-        return False
-    future = torch.ones(mask.shape[-2:], dtype=torch.bool).triu(1)
-    if mask.dtype == torch.bool:
-        return not bool(mask[..., future].any())
-    return bool((mask[..., future] <= torch.finfo(torch.float32).min / 2).all())
 
 
 def _forward_eager_fallback(model: Any, enc: EncodedText) -> Trace:
@@ -151,46 +220,65 @@ def _forward_eager_fallback(model: Any, enc: EncodedText) -> Trace:
         if switch:
             model.set_attn_implementation("eager")
         with _eval_mode(model), torch.no_grad():
-            device = next(model.parameters()).device
-            inputs = {k: v.to(device) for k, v in {"input_ids": enc.input_ids, **enc.extra}.items()}
-            output = model(**inputs, output_attentions=True, output_hidden_states=True)
+            output = _run(model, enc, output_attentions=True, output_hidden_states=True)
+    except Exception as err:
+        raise ValueError(
+            f"attnlens has no adapter for model type {model_type!r} ({type(model).__name__}) and the model "
+            f"cannot return eager attention weights ({type(err).__name__}: {err}). Load it with "
+            "attn_implementation='eager', or open an issue naming the model."
+        ) from err
     finally:
         if switch:
             model.set_attn_implementation(previous)
-    attentions = getattr(output, "attentions", None)
-    if not attentions or any(a is None for a in attentions):
-        raise ValueError(
-            f"attnlens has no adapter for model type {model_type!r} and the model returns no attention "
-            "weights. Load it with attn_implementation='eager', or open an issue naming the model."
+    seq2seq = getattr(output, "encoder_attentions", None) is not None
+    found = {
+        "encoder": (getattr(output, "encoder_attentions", None), SOURCE, SOURCE, "encoder_hidden_states"),
+        "decoder": (getattr(output, "decoder_attentions", None), TARGET, TARGET, "decoder_hidden_states"),
+        "cross": (getattr(output, "cross_attentions", None), TARGET, SOURCE, None),
+    } if seq2seq else {"self": (getattr(output, "attentions", None), "input", "input", "hidden_states")}
+    stacks = {}
+    for name, (attentions, queries, keys, hidden_name) in found.items():
+        if not attentions or any(a is None for a in attentions):
+            raise ValueError(
+                f"attnlens has no adapter for model type {model_type!r} ({type(model).__name__}) and the "
+                "model returns no attention weights. Load it with attn_implementation='eager', or open an "
+                "issue naming the model."
+            )
+        hidden = getattr(output, hidden_name, None) if hidden_name else None
+        stacks[name] = Stack(
+            name=name,
+            queries=queries,
+            keys=keys,
+            eager=np.stack([_to_numpy(a[0]) for a in attentions]),
+            residual=np.stack([_to_numpy(h[0]) for h in hidden]) if hidden else None,
         )
-    hidden = getattr(output, "hidden_states", None)
     logits = getattr(output, "logits", None)
-    stacked = np.stack([_to_numpy(a[0]) for a in attentions])
-    return Trace(
-        tokens=enc.tokens,
-        token_ids=enc.input_ids[0].numpy().copy(),
-        special=enc.special,
-        model_name=_model_name(model),
-        model_type=model_type,
-        n_layers=stacked.shape[0],
-        n_heads=stacked.shape[1],
-        causal=bool(np.allclose(np.triu(stacked[0, 0], 1), 0.0)),
-        eager_attentions=stacked,
-        residual=np.stack([_to_numpy(h[0]) for h in hidden]) if hidden else None,
-        logits=_to_numpy(logits[0]) if logits is not None else None,
-    )
+    return _assemble(model, enc, stacks, _to_numpy(logits[0]) if logits is not None else None, None,
+                     "decoder" if seq2seq else "self")
 
 
-def trace(model: Any, tokenizer: Any, text: str, text_pair: str | None = None) -> Trace:
-    """Run ``text`` through ``model`` once and keep what attnlens shows.
-
-    Attention is recomputed from the captured q/k with the model's own mask, so SDPA and flash
-    models need no switch to eager. Models of families without an adapter fall back to eager
-    ``output_attentions`` with a warning.
-    """
-    check_model(model)
-    enc = encode(model, tokenizer, text, text_pair)
+def trace_encoded(model: Any, enc: EncodedText) -> Trace:
     adapter = adapter_for(model)
     if adapter is None:
         return _forward_eager_fallback(model, enc)
-    return _forward_with_hooks(model, bind(adapter, model), enc)
+    return _forward_with_hooks(model, adapter, enc)
+
+
+def trace(
+    model: Any,
+    tokenizer: Any,
+    text: str,
+    text_pair: str | None = None,
+    *,
+    target: str | None = None,
+) -> Trace:
+    """Run ``text`` through ``model`` once and keep what attnlens shows.
+
+    ``text_pair`` is a second sentence (BERT-style pairs, recorded as segments); ``target`` is the
+    decoder text of an encoder-decoder model (T5, BART), whose ``text`` is the source.
+    Attention is recomputed from the captured q/k with the model's own mask, so SDPA and flash
+    models need no switch to eager. Families without an adapter fall back to eager
+    ``output_attentions`` with a warning.
+    """
+    check_model(model)
+    return trace_encoded(model, encode(model, tokenizer, text, text_pair, target=target))
