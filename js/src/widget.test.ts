@@ -225,3 +225,23 @@ describe("keys stay in the widget", () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe("heatmap key labels", () => {
+  it("labels every column with data-key-index, full text in title, text only", async () => {
+    const model = makeModel({ mode: "heatmap" });
+    const { root } = mount(model);
+    await new Promise((r) => setTimeout(r, 50));
+    const keys = [...root.querySelectorAll<HTMLElement>("[data-key-index]")];
+    expect(keys.map((k) => k.getAttribute("data-key-index"))).toEqual(TOKENS.map((_, i) => String(i)));
+    expect(keys.every((k) => !k.hasAttribute("data-token-index") && !k.hasAttribute("data-side"))).toBe(true);
+    expect(keys[3]!.getAttribute("title")).toBe("<script>alert(1)</script> (key 3)");
+    expect(keys[3]!.textContent).toBe("<script…");
+    expect(keys[4]!.textContent).toBe("⏎");
+    expect(root.querySelector("script")).toBeNull();
+    expect(root.querySelectorAll("[data-token-index][data-side=left]").length).toBe(TOKENS.length);
+    expect((root.querySelector(".al-heat-keys") as HTMLElement).hidden).toBe(false);
+    model.pythonSet("mode", "lines");
+    expect(root.querySelector(".al-head")!.classList.contains("al-has-keys")).toBe(false);
+  });
+});
+

@@ -22,6 +22,12 @@ import {
 } from "./layout";
 
 export const ROW_HEIGHT = 22;
+/** Key (column) labels above the heatmap: at most this many tokens, and only when a column is this wide. */
+export const MAX_KEY_LABELS = 128;
+export const MIN_KEY_LABEL_WIDTH = 9;
+/** Height of the angled key labels above the heatmap (CSS px) and how many characters they show. */
+const KEYS_HEIGHT = 64;
+const KEY_LABEL_CHARS = 8;
 const ALPHA_BUCKETS = 32;
 const SEGMENTS_PER_PATH = 64;
 
@@ -60,7 +66,22 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     role: "img",
     "aria-label": "attention heatmap: rows are queries, columns are keys",
   });
-  heatCell.append(heatCanvas);
+  // Key (column) labels: angled, truncated, full text in title; text via textContent only. Not focusable
+  // (the row labels are the keyboard targets); beyond MAX_KEY_LABELS only the hover readout names keys.
+  const heatKeys = h(doc, "div", { class: "al-heat-keys", "aria-hidden": "true" });
+  heatKeys.style.height = `${KEYS_HEIGHT}px`;
+  const keyLabels: HTMLElement[] = [];
+  if (nTokens <= MAX_KEY_LABELS) {
+    tokens.forEach((raw, j) => {
+      const disp = formatToken(raw, KEY_LABEL_CHARS);
+      const k = h(doc, "span", { class: "al-key", "data-key-index": String(j), title: `${disp.title} (key ${j})` });
+      if (meta.special?.[j]) k.classList.add("al-special");
+      k.textContent = disp.segments.map((seg) => seg.text).join("");
+      heatKeys.append(k);
+      keyLabels.push(k);
+    });
+  }
+  heatCell.append(heatKeys, heatCanvas);
   const readout = h(doc, "div", { class: "al-readout", "aria-live": "polite" });
   grid.append(left, linesCell, right, heatCell);
   scroll.append(grid);
@@ -300,6 +321,16 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const avail = Math.max(120, (scroll.clientWidth || 600) - (left.offsetWidth || 120) - 24);
     heatCellW = Math.max(1, Math.min(ROW_HEIGHT, avail / Math.max(1, n)));
     const cssW = Math.max(1, Math.round(heatCellW * n));
+    const showKeys = keyLabels.length > 0 && heatCellW >= MIN_KEY_LABEL_WIDTH;
+    section.classList.toggle("al-has-keys", showKeys);
+    heatKeys.hidden = !showKeys;
+    grid.style.height = `${height + (showKeys ? KEYS_HEIGHT : 0)}px`;
+    if (showKeys) {
+      heatKeys.style.width = `${cssW}px`;
+      keyLabels.forEach((k, j) => {
+        k.style.left = `${(j + 0.5) * heatCellW}px`;
+      });
+    }
     const ctx = sizeCanvas(heatCanvas, cssW, height);
     if (!ctx) return;
     const m = meanMatrix(att, s.heads);
@@ -353,6 +384,10 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     modeBtn.textContent = heat ? "Show lines" : "Show heatmap";
     modeBtn.setAttribute("aria-label", heat ? "switch to lines view" : "switch to heatmap view");
     hint.textContent = heat ? HINT_HEATMAP : HINT_LINES;
+    if (!heat) {
+      section.classList.remove("al-has-keys");
+      grid.style.height = `${height}px`;
+    }
     linesCell.hidden = heat;
     right.hidden = heat;
     heatCell.hidden = !heat;
