@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { devMeta, encode, syntheticLayer } from "../dev/synthetic";
 import widget from "./index";
 import { createMemoryModel, type MemoryModel } from "./memory-model";
+import { LINES_MAX_WIDTH, LINES_MIN_WIDTH, linesWidthFor } from "./views/head/index";
 
 const TOKENS = ["<bos>", "The", " cat", "<script>alert(1)</script>", "\n", " sat"];
 const H = 3;
@@ -245,3 +246,46 @@ describe("heatmap key labels", () => {
   });
 });
 
+describe("lines width follows the available width", () => {
+  it("clamps to [240, 640], redraws on resize and disconnects its observers on cleanup", async () => {
+    const observers: { cb: () => void; connected: boolean }[] = [];
+    const win = window as unknown as { ResizeObserver: unknown };
+    const original = win.ResizeObserver;
+    win.ResizeObserver = class {
+      rec: { cb: () => void; connected: boolean };
+      constructor(cb: () => void) {
+        this.rec = { cb, connected: true };
+        observers.push(this.rec);
+      }
+      observe() {}
+      unobserve() {}
+      disconnect() {
+        this.rec.connected = false;
+      }
+    };
+    try {
+      const { root, cleanup } = mount(makeModel());
+      const scroll = root.querySelector(".al-scroll") as HTMLElement;
+      const canvas = root.querySelector("canvas.al-lines") as HTMLCanvasElement;
+      let width = 2000;
+      Object.defineProperty(scroll, "clientWidth", { get: () => width });
+      const resize = async (w: number) => {
+        width = w;
+        for (const o of observers) if (o.connected) o.cb();
+        await new Promise((r) => setTimeout(r, 40));
+      };
+      await resize(2000);
+      expect(canvas.style.width).toBe(`${LINES_MAX_WIDTH}px`);
+      await resize(500);
+      expect(canvas.style.width).toBe(`${linesWidthFor(500, 0, 0)}px`);
+      expect(linesWidthFor(500, 0, 0)).toBeLessThan(LINES_MAX_WIDTH);
+      await resize(100);
+      expect(canvas.style.width).toBe(`${LINES_MIN_WIDTH}px`);
+      expect(observers.some((o) => o.connected)).toBe(true);
+      cleanup();
+      expect(observers.every((o) => !o.connected)).toBe(true);
+    } finally {
+      win.ResizeObserver = original;
+    }
+  });
+});

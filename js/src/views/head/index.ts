@@ -28,6 +28,10 @@ export const MIN_KEY_LABEL_WIDTH = 9;
 /** Height of the angled key labels above the heatmap (CSS px) and how many characters they show. */
 const KEYS_HEIGHT = 64;
 const KEY_LABEL_CHARS = 8;
+/** Width of the lines canvas: the room left by the two label columns, within these bounds (CSS px). */
+export const LINES_MIN_WIDTH = 240;
+export const LINES_MAX_WIDTH = 640;
+const LINES_DEFAULT_WIDTH = 320;
 const ALPHA_BUCKETS = 32;
 const SEGMENTS_PER_PATH = 64;
 
@@ -35,6 +39,12 @@ const HINT_LINES =
   "Hover a token to see its attention; click it to lock (click again or press Esc to unlock). Left: from, right: to.";
 const HINT_HEATMAP =
   "Rows attend to columns (mean over the shown heads). Hover a cell to read it; click a row or its label to lock that token.";
+
+/** Lines canvas width for a scroll box `total` px wide holding label columns `leftW` and `rightW` px wide. */
+export function linesWidthFor(total: number, leftW: number, rightW: number): number {
+  const gaps = 2 * 4 + 4; // grid column gaps plus a little room for a vertical scrollbar's rounding
+  return Math.round(Math.max(LINES_MIN_WIDTH, Math.min(LINES_MAX_WIDTH, total - leftW - rightW - gaps)));
+}
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
   const doc = el.ownerDocument;
@@ -265,8 +275,16 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     }
   }
 
+  /** Lines column width from the available width (scroll box minus both label columns and the gaps). */
+  function linesWidth(): number {
+    const total = scroll.clientWidth;
+    const w = total > 0 ? linesWidthFor(total, left.offsetWidth || 0, right.offsetWidth || 0) : LINES_DEFAULT_WIDTH;
+    grid.style.setProperty("--al-lines-w", `${w}px`);
+    return w;
+  }
+
   function drawLines(s: Readonly<Selection>, att: LayerAttention, focus: Focus | null): LineSelection {
-    const cssW = Math.max(60, Math.floor(linesCell.clientWidth || 200));
+    const cssW = linesWidth();
     const n = Math.min(att.n, nTokens);
     let sel: LineSelection;
     if (focus) {
@@ -406,7 +424,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const focus = focusOf(s);
     if (!att) {
       section.classList.add("al-pending");
-      sizeCanvas(linesCanvas, Math.max(60, Math.floor(linesCell.clientWidth || 200)), height);
+      sizeCanvas(linesCanvas, linesWidth(), height);
       if (st.state === "error") status.textContent = `Layer ${s.layer}: ${st.message}`;
       else if (st.state === "no-kernel")
         status.textContent = `Layer ${s.layer} is not in this page: ${st.message}.`;
