@@ -5,6 +5,11 @@ import type { Store } from "./store";
 import { readTheme, watchTheme } from "./theme";
 import { soloHead, toggleHead } from "./views/head/layout";
 
+/** "Layer 2 (layers 0–5)": 0-based like Python, with the range spelled out. */
+export function layerText(layer: number, nLayers: number): string {
+  return nLayers <= 1 ? `Layer ${layer} (the only layer)` : `Layer ${layer} (layers 0–${nLayers - 1})`;
+}
+
 export function mountLayerSlider(el: HTMLElement, store: Store, nLayers: number): () => void {
   const doc = el.ownerDocument;
   const wrap = h(doc, "div", { class: "al-layer" });
@@ -26,8 +31,8 @@ export function mountLayerSlider(el: HTMLElement, store: Store, nLayers: number)
   const update = () => {
     const layer = store.get().layer;
     if (input.value !== String(layer)) input.value = String(layer);
-    text.textContent = `Layer ${layer} of ${nLayers}`;
-    input.setAttribute("aria-valuetext", `layer ${layer} of ${nLayers} (numbered from 0)`);
+    text.textContent = layerText(layer, nLayers);
+    input.setAttribute("aria-valuetext", `layer ${layer}, layers numbered 0 to ${Math.max(0, nLayers - 1)}`);
   };
   const offs = [
     listen(input, "input", () => {
@@ -90,7 +95,7 @@ export function mountHeadToggles(el: HTMLElement, store: Store, nHeads: number):
       b.title = `head ${i} (${on ? "shown" : "hidden"}): click to ${on ? "hide" : "show"}, double-click to show only this head`;
     });
     const everything = shown.size >= nHeads;
-    all.textContent = everything ? "None" : "All";
+    all.textContent = everything ? "Hide all" : "Show all";
     all.setAttribute("aria-label", everything ? "hide all heads" : "show all heads");
   };
 

@@ -67,7 +67,8 @@ describe("widget", () => {
     expect(root.querySelectorAll('[data-control="head"]').length).toBe(H);
     expect(root.querySelector('[data-control="head"][data-head="1"]')!.getAttribute("aria-label")).toBe("head 1, shown");
     expect(root.querySelector('[data-control="mode"]')).toBeTruthy();
-    expect(root.textContent).toContain("Layer 0 of 4");
+    expect(root.textContent).toContain("Layer 0 (layers 0–3)");
+    expect(root.querySelector('[data-control="heads-all"]')!.textContent).toBe("Hide all");
   });
 
   it("inserts token text as text, never as markup", () => {
@@ -103,10 +104,11 @@ describe("widget", () => {
     model.pythonSet("layer", 2);
     expect(root.getAttribute("data-layer")).toBe("2");
     expect((root.querySelector('[data-control="layer"]') as HTMLInputElement).value).toBe("2");
-    expect(root.textContent).toContain("Layer 2 of 4");
+    expect(root.textContent).toContain("Layer 2 (layers 0–3)");
     expect(model.sent.at(-1)).toEqual({ content: { kind: "attention_request", layer: 2 }, buffers: undefined });
     model.pythonSet("heads", [2, 0, 0, 9]);
     expect(root.getAttribute("data-heads")).toBe("0,2");
+    expect(root.querySelector('[data-control="heads-all"]')!.textContent).toBe("Show all");
     model.pythonSet("token", 5);
     expect(root.getAttribute("data-token")).toBe("5");
     model.pythonSet("mode", "heatmap");
