@@ -1,7 +1,7 @@
 // Bundles the widget (ESM, `export default { render }`) and its CSS into ../src/attnlens/static/.
 // `node build.mjs --dev` also bundles the dev page into dev/dist/.
 import * as esbuild from "esbuild";
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,6 +20,26 @@ await esbuild.build({
   legalComments: "none",
   logLevel: "info",
 });
+// The offline page's script (Lens.save_html inlines it in a <script> element): an IIFE, always minified.
+// It must hold no `</` at all (Python escapes it as `<\/`, which only strings and regexes survive) and no `<!--`.
+const standaloneJs = join(staticDir, "standalone.js");
+await esbuild.build({
+  entryPoints: [join(here, "src", "standalone.ts")],
+  outfile: standaloneJs,
+  bundle: true,
+  format: "iife",
+  target: ["es2020"],
+  minify: true,
+  sourcemap: false,
+  legalComments: "none",
+  logLevel: "info",
+});
+{
+  const text = readFileSync(standaloneJs, "utf8");
+  for (const bad of [/<\//, /<!--/, /^\s*(import|export)\b/m]) {
+    if (bad.test(text)) throw new Error(`standalone.js contains ${bad}: it could not be inlined in a <script> element`);
+  }
+}
 await esbuild.build({
   entryPoints: [join(here, "src", "widget.css")],
   outfile: join(staticDir, "widget.css"),

@@ -425,7 +425,8 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     if (!att) {
       section.classList.add("al-pending");
       sizeCanvas(linesCanvas, linesWidth(), height);
-      if (st.state === "error") status.textContent = `Layer ${s.layer}: ${st.message}`;
+      if (st.state === "error")
+        status.textContent = st.message.startsWith(`Layer ${s.layer} `) ? st.message : `Layer ${s.layer}: ${st.message}`;
       else if (st.state === "no-kernel")
         status.textContent = `Layer ${s.layer} is not in this page: ${st.message}.`;
       else status.textContent = `loading layer ${s.layer}…`;

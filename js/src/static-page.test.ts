@@ -1,0 +1,115 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from "vitest";
+import { devMeta, encode, syntheticLayer } from "../dev/synthetic";
+import { decodeArray } from "./decode";
+import { boot, decodeAttention, decodeBase64, notSavedMessage, parseState, STATE_SELECTOR } from "./static-page";
+
+function toBase64(view: DataView): string {
+  let s = "";
+  for (let i = 0; i < view.byteLength; i++) s += String.fromCharCode(view.getUint8(i));
+  return btoa(s);
+}
+
+const TOKENS = ["<bos>", "A", " </script>", " <!-- x", " b"];
+const H = 2;
+const N = TOKENS.length;
+
+function stateJson(layers: number[], extra: Record<string, unknown> = {}): string {
+  const _attention: Record<string, unknown> = {};
+  for (const l of layers) {
+    const p = encode(syntheticLayer(l, H, N), [H, N, N], "float16", 8);
+    _attention[String(l)] = { dtype: p.dtype, shape: p.shape, buffer: { base64: toBase64(p.buffer as DataView) } };
+  }
+  const state = {
+    layer: layers[0] ?? 0,
+    heads: [0, 1],
+    token: null,
+    target: null,
+    neuron: null,
+    view: "head",
+    mode: "lines",
+    _meta: devMeta(TOKENS, 3, H, "tiny"),
+    _attention,
+    ...extra,
+  };
+  // What Python's _script_safe does to the JSON text.
+  return JSON.stringify(state).replace(/<\//g, "<\\/").replace(/<!--/g, "<\\!--");
+}
+
+function addState(text: string): HTMLScriptElement {
+  const s = document.createElement("script");
+  s.type = "application/vnd.attnlens+json";
+  s.textContent = text;
+  document.body.append(s);
+  return s;
+}
+
+afterEach(() => {
+  document.body.replaceChildren();
+});
+
+describe("static page", () => {
+  it("decodes base64 buffers into DataViews", () => {
+    expect([...new Uint8Array(decodeBase64("AAEC/w==").buffer)]).toEqual([0, 1, 2, 255]);
+    expect(decodeBase64("AAEC/w").byteLength).toBe(4);
+    expect(decodeBase64(" AAEC\n/w== ").getUint8(3)).toBe(255);
+    expect(decodeBase64("").byteLength).toBe(0);
+    expect(() => decodeBase64("not base64!")).toThrow(/base64/);
+    const p = encode(syntheticLayer(1, H, N), [H, N, N], "float16", 8);
+    const att = decodeAttention({ "1": { dtype: "float16", shape: p.shape, buffer: { base64: toBase64(p.buffer as DataView) } }, x: 1 });
+    expect(Object.keys(att)).toEqual(["1"]);
+    const back = decodeArray({ dtype: "float16", shape: att["1"]!.shape, buffer: att["1"]!.buffer });
+    expect(back).toEqual(decodeArray(p));
+  });
+
+  it("parses the state as Python escapes it", () => {
+    const s = parseState(stateJson([0]));
+    expect((s._meta as { tokens: string[] }).tokens).toEqual(TOKENS);
+    expect(() => parseState("[1]")).toThrow(/object/);
+  });
+
+  it("boots each state script into its own independent widget, right after the script", async () => {
+    const s1 = addState(stateJson([0, 1]));
+    const s2 = addState(stateJson([2], { mode: "heatmap" }));
+    const booted = boot(document);
+    expect(booted.length).toBe(2);
+    expect(boot(document).length).toBe(0); // not twice
+    expect(s1.nextElementSibling).toBe(booted[0]!.host);
+    expect(s2.nextElementSibling).toBe(booted[1]!.host);
+    const roots = [...document.querySelectorAll<HTMLElement>(".attnlens")];
+    expect(roots.length).toBe(2);
+    const [a, b] = roots as [HTMLElement, HTMLElement];
+    expect(a.getAttribute("data-layer")).toBe("0");
+    expect(b.getAttribute("data-layer")).toBe("2");
+    expect(b.getAttribute("data-mode")).toBe("heatmap");
+    expect(document.querySelectorAll("script").length).toBe(2); // token text never became markup
+    expect(a.querySelector('[data-token-index="2"][data-side="left"]')!.getAttribute("title")).toBe(" </script>");
+
+    (a.querySelector('[data-token-index="1"][data-side="left"]') as HTMLElement).click();
+    expect(a.getAttribute("data-token")).toBe("1");
+    expect(b.getAttribute("data-token")).toBe("");
+
+    const slider = a.querySelector('[data-control="layer"]') as HTMLInputElement;
+    slider.value = "1"; // embedded in A
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.getAttribute("data-layer")).toBe("1");
+    expect(a.querySelector(".al-status")!.textContent).toBe("");
+    slider.value = "2"; // not embedded in A (only in B)
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.querySelector(".al-status")!.textContent).toContain(notSavedMessage(2));
+    expect(b.querySelector(".al-status")!.textContent).toBe("");
+    for (const x of booted) x.cleanup();
+    expect(document.querySelectorAll(".attnlens").length).toBe(0);
+  });
+
+  it("shows an error for a malformed state without breaking the others", () => {
+    addState("{not json");
+    addState(stateJson([0]));
+    const booted = boot(document);
+    expect(booted.length).toBe(1);
+    expect(document.querySelector(".attnlens-error")!.textContent).toContain("could not show this widget");
+    expect(document.querySelectorAll(STATE_SELECTOR).length).toBe(2);
+  });
+});
