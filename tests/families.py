@@ -1,0 +1,72 @@
+"""Small random-weight models of every supported family, far from uniform attention.
+
+With the default initializer (0.02) attention rows are nearly uniform and a parity test could pass
+with a wrong mask or scaling; these configs use large initial weights so rows peak.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import transformers as tf
+
+VOCAB = 30522  # MiniLM's tokenizer drives every random model
+SMALL = dict(vocab_size=VOCAB)
+
+
+def _config(family: str) -> tuple[Any, Any]:
+    """(config, model class with a language-model head) of ``family``."""
+    decoder = dict(num_hidden_layers=3, hidden_size=64, intermediate_size=128, max_position_embeddings=256,
+                   initializer_range=0.3, **SMALL)
+    if family == "gpt2":
+        return tf.GPT2Config(n_layer=3, n_head=4, n_embd=64, n_positions=256, initializer_range=0.3,
+                             **SMALL), tf.GPT2LMHeadModel
+    if family in ("llama", "mistral", "qwen2"):
+        cls = {"llama": (tf.LlamaConfig, tf.LlamaForCausalLM), "mistral": (tf.MistralConfig, tf.MistralForCausalLM),
+               "qwen2": (tf.Qwen2Config, tf.Qwen2ForCausalLM)}[family]
+        return cls[0](num_attention_heads=8, num_key_value_heads=2, **decoder), cls[1]
+    if family == "gemma":
+        return tf.GemmaConfig(num_attention_heads=4, num_key_value_heads=1, head_dim=16, **decoder), \
+            tf.GemmaForCausalLM
+    if family == "gpt_neox":
+        return tf.GPTNeoXConfig(num_attention_heads=4, rotary_pct=0.25, **decoder), tf.GPTNeoXForCausalLM
+    if family in ("bert", "roberta"):
+        cls = {"bert": (tf.BertConfig, tf.BertForMaskedLM), "roberta": (tf.RobertaConfig, tf.RobertaForMaskedLM)}
+        extra = dict(pad_token_id=1) if family == "roberta" else {}
+        return cls[family][0](num_attention_heads=4, **{**decoder, "max_position_embeddings": 258}, **extra), \
+            cls[family][1]
+    if family == "distilbert":
+        return tf.DistilBertConfig(n_layers=3, n_heads=4, dim=64, hidden_dim=128, max_position_embeddings=256,
+                                   initializer_range=0.3, **SMALL), tf.DistilBertForMaskedLM
+    if family == "t5":
+        return tf.T5Config(num_layers=2, num_decoder_layers=2, num_heads=4, d_model=64, d_kv=16, d_ff=128,
+                           initializer_factor=1.5, decoder_start_token_id=0, **SMALL), \
+            tf.T5ForConditionalGeneration
+    if family == "bart":
+        return tf.BartConfig(encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
+                             decoder_attention_heads=4, d_model=64, encoder_ffn_dim=128, decoder_ffn_dim=128,
+                             max_position_embeddings=256, init_std=0.3, **SMALL), \
+            tf.BartForConditionalGeneration
+    raise ValueError(f"no test config for {family}")
+
+
+FAMILIES = ["gpt2", "llama", "mistral", "qwen2", "gemma", "gpt_neox", "bert", "roberta", "distilbert", "t5",
+            "bart"]
+SEQ2SEQ = {"t5", "bart"}
+
+
+def build(family: str, impl: str, seed: int = 0, dtype: torch.dtype | None = None) -> torch.nn.Module:
+    config, cls = _config(family)
+    torch.manual_seed(seed)
+    kwargs: dict[str, Any] = {"attn_implementation": impl}
+    if dtype is not None:
+        kwargs["dtype"] = dtype
+    return cls._from_config(config, **kwargs).eval()
+
+
+def twin(model: torch.nn.Module, family: str, impl: str) -> torch.nn.Module:
+    """The same weights under another attention implementation."""
+    other = build(family, impl)
+    other.load_state_dict(model.state_dict())
+    return other
