@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
+from attnlens.cli import main
 from conftest import minilm_dir
+from test_static_export import embedded_state
 
 
 def attnlens(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
@@ -18,8 +20,10 @@ def attnlens(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
 def test_demo_writes_a_page_of_the_bundled_model(tmp_path) -> None:
     result = attnlens("demo", "--out", str(tmp_path / "demo.html"))
     assert result.returncode == 0, result.stderr
-    html = (tmp_path / "demo.html").read_text()
-    assert "Hermione" in html and "bundled" in html
+    state = embedded_state((tmp_path / "demo.html").read_text())
+    assert "Hermione Granger met Harry Potter" in "".join(state["_meta"]["tokens"])
+    assert state["_meta"]["model_name"].endswith("bundled/model")
+    assert len(state["_attention"]) == state["_meta"]["n_layers"]
     assert "wrote" in result.stdout and "demo.html" in result.stdout
 
 
@@ -40,16 +44,20 @@ def test_html_for_a_model_directory(tmp_path) -> None:
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
 )
-def test_bad_arguments_give_one_line_and_exit_code_2(args, message) -> None:
-    result = attnlens(*args)
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("attnlens")
+def test_bad_arguments_give_one_line_and_exit_code_2(args, message, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("attnlens")
 
 
-def test_help_explains_each_option() -> None:
-    result = attnlens("html", "--help")
-    assert result.returncode == 0
+def test_help_explains_each_option(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["html", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
     for option in ("--model", "--out", "--layer"):
-        assert option in result.stdout
+        assert option in out

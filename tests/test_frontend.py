@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import zipfile
 
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 JS = ROOT / "js"
 

