@@ -32,8 +32,12 @@ def test_initial_state_carries_tokens_and_one_layer_as_binary(lens, minilm_trace
     assert state["_meta"]["tokens"] == minilm_trace.tokens
     assert state["_meta"]["n_layers"] == 6 and state["_meta"]["n_heads"] == 12
     assert list(state["_attention"]) == ["1"]  # later layers travel on request
+    assert list(state["_replies"]) == ["attention:self:1"]
     _, paths, _buffers = _remove_buffers(state)
-    assert paths == [["_attention", "1", "buffer"]]
+    assert sorted(paths) == [["_attention", "1", "buffer"],
+                             ["_replies", "attention:self:1", "arrays", "attention", "buffer"]]
+    seeded = state["_replies"]["attention:self:1"]["arrays"]["attention"]
+    np.testing.assert_allclose(decode_array(seeded), minilm_trace.attention(1), atol=1e-3)
     payload = lens._attention["1"]
     assert payload["dtype"] == "float16"
     np.testing.assert_allclose(decode_array(payload), minilm_trace.attention(1), atol=1e-3)
@@ -63,7 +67,9 @@ def test_page_request_gets_the_layer_as_a_binary_buffer(lens, minilm_trace) -> N
         ("heads", [12], r"heads \[12\] are out of range: this model has heads 0 to 11"),
         ("token", 99, r"token 99 is out of range: the text has tokens 0 to"),
         ("target", -2, r"target -2 is out of range"),
-        ("view", "sankey", r"unknown view 'sankey'; choose one of \['head'\]"),
+        ("view", "sankey", r"unknown view 'sankey'; choose from \['head', 'model'"),
+        ("view", "head,head", r"names a view twice"),
+        ("stack", "cross", r"unknown stack 'cross'; this trace has \['self'\]"),
         ("mode", "3d", r"unknown mode '3d'"),
     ],
 )

@@ -1,4 +1,4 @@
-"""The Lens widget: selection in synced traits, attention sent one layer at a time as binary."""
+"""The Lens widget: selection in synced traits, data sent as binary replies, one slice at a time."""
 
 from __future__ import annotations
 
@@ -11,10 +11,43 @@ import traitlets
 
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_attention
+from attnlens.widget.protocol import answer, inline_reply
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
-VIEWS = ("head",)
+VIEWS = ("head", "model", "neuron", "logit_lens", "mlp")
 MODES = ("lines", "heatmap")
+
+
+def trace_meta(trace: Trace) -> dict[str, Any]:
+    """What every view needs at once: tokens and shapes (small, JSON)."""
+    stacks = []
+    for name, st in trace.stacks.items():
+        kv_heads = st.layers[0].key.shape[0] if st.layers else st.n_heads
+        stacks.append({
+            "name": name,
+            "n_layers": st.n_layers,
+            "n_heads": st.n_heads,
+            "kv_heads": int(kv_heads),
+            "queries": st.queries,
+            "keys": st.keys,
+            "has_qk": st.layers is not None,
+            "has_mlp": st.mlp is not None,
+        })
+    return {
+        "tokens": list(trace.tokens),
+        "target_tokens": list(trace.target_tokens) if trace.target_tokens is not None else None,
+        "n_layers": trace.n_layers,
+        "n_heads": trace.n_heads,
+        "n_tokens": trace.n_tokens,
+        "model_name": trace.model_name,
+        "model_type": trace.model_type,
+        "causal": trace.causal,
+        "special": list(trace.special),
+        "segments": trace.segments,
+        "generated": trace.generated,
+        "stacks": stacks,
+        "has_logit_lens": trace._unembed is not None,
+    }
 
 
 def _check_bundle() -> None:
@@ -46,12 +79,15 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
     neuron = traitlets.Int(None, allow_none=True).tag(sync=True)
     """The selected MLP neuron, or None."""
     view = traitlets.Unicode("head").tag(sync=True)
-    """Which view is shown: one of VIEWS."""
+    """The views shown, comma-separated in page order, e.g. "head,logit_lens"; each one of VIEWS."""
+    stack = traitlets.Unicode("").tag(sync=True)
+    """The attention stack shown: "self", or "encoder" / "decoder" / "cross" for seq2seq models."""
     mode = traitlets.Unicode("lines").tag(sync=True)
     """How the head view draws attention: "lines" or "heatmap"."""
 
     _meta = traitlets.Dict().tag(sync=True)
-    _attention = traitlets.Dict().tag(sync=True)
+    _attention = traitlets.Dict().tag(sync=True)  # legacy seed: the head view's first layer
+    _replies = traitlets.Dict().tag(sync=True)  # request key → reply with inline buffers: the page's seed
 
     def __init__(self, trace: Trace, layer: int = 0, **kwargs: Any) -> None:
         if not isinstance(trace, Trace):
@@ -62,20 +98,15 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         self.trace = trace
         self._suppress_next_repr = False
         super().__init__(
-            _meta={
-                "tokens": list(trace.tokens),
-                "n_layers": trace.n_layers,
-                "n_heads": trace.n_heads,
-                "n_tokens": trace.n_tokens,
-                "model_name": trace.model_name,
-                "causal": trace.causal,
-                "special": list(trace.special),
-            },
+            _meta=trace_meta(trace),
             heads=list(range(trace.n_heads)),
+            stack=trace.default_stack,
             **kwargs,
         )
         self.layer = layer
         self._attention = {str(self.layer): encode_attention(trace.attention(self.layer))}
+        key, reply = inline_reply(trace, {"what": "attention", "stack": self.stack, "layer": self.layer})
+        self._replies = {key: reply}
         self.on_msg(self._on_page_message)
 
     def __repr__(self) -> str:
@@ -113,8 +144,23 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
 
     @traitlets.validate("view")
     def _valid_view(self, proposal: dict[str, Any]) -> str:
-        if proposal["value"] not in VIEWS:
-            raise traitlets.TraitError(f"unknown view {proposal['value']!r}; choose one of {list(VIEWS)}")
+        names = [v.strip() for v in str(proposal["value"]).split(",")]
+        unknown = [v for v in names if v not in VIEWS]
+        if unknown or not names:
+            raise traitlets.TraitError(
+                f"unknown view {','.join(unknown) or proposal['value']!r}; choose from {list(VIEWS)}, "
+                "comma-separated for several"
+            )
+        if len(set(names)) != len(names):
+            raise traitlets.TraitError(f"view {proposal['value']!r} names a view twice")
+        return ",".join(names)
+
+    @traitlets.validate("stack")
+    def _valid_stack(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in self.trace.stacks:
+            raise traitlets.TraitError(
+                f"unknown stack {proposal['value']!r}; this trace has {list(self.trace.stacks)}"
+            )
         return str(proposal["value"])
 
     @traitlets.validate("mode")
@@ -125,6 +171,10 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
 
     # --- requests from the page ----------------------------------------------------------------
     def _on_page_message(self, _widget: Any, content: dict[str, Any], _buffers: list[Any]) -> None:
+        if isinstance(content, dict) and content.get("kind") == "request":
+            reply, buffers = answer(self.trace, content)
+            self.send(reply, buffers=buffers)
+            return
         if not isinstance(content, dict) or content.get("kind") != "attention_request":
             return
         layer = content.get("layer")

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-WireDtype = Literal["float16", "uint8", "float32"]
+WireDtype = Literal["float16", "uint8", "float32", "uint16", "uint32"]
 
 # Above this many bytes per layer as float16, attention goes as uint8 (1/255 steps: plenty for
 # line opacity and heatmaps, and it halves the bytes at long sequences).
@@ -34,20 +34,26 @@ def encode_array(values: np.ndarray, dtype: WireDtype) -> dict[str, Any]:
         data = values.astype("<f2")
     elif dtype == "float32":
         data = values.astype("<f4")
+    elif dtype in ("uint16", "uint32"):  # indices: exact integers
+        limit = 0xFFFF if dtype == "uint16" else 0xFFFFFFFF
+        if values.size and (values.min() < 0 or values.max() > limit or not np.all(values == np.rint(values))):
+            raise ValueError(f"{dtype} payloads carry integers in [0, {limit}] only")
+        data = values.astype("<u2" if dtype == "uint16" else "<u4")
     else:
         raise ValueError(f"unknown wire dtype {dtype!r}; use float16, uint8 or float32")
     return {"dtype": dtype, "shape": list(values.shape), "buffer": np.ascontiguousarray(data).tobytes()}
 
 
 def decode_array(payload: dict[str, Any]) -> np.ndarray:
-    """The inverse of ``encode_array`` (float32), as the page computes it."""
+    """The inverse of ``encode_array`` (float32, or the integers of uint16/uint32), as the page does it."""
     dtype = payload["dtype"]
     raw = bytes(payload["buffer"])
     shape = tuple(payload["shape"])
     if dtype == "uint8":
         return np.frombuffer(raw, np.uint8).reshape(shape).astype(np.float32) / 255.0
-    wire = {"float16": "<f2", "float32": "<f4"}[dtype]
-    return np.frombuffer(raw, wire).reshape(shape).astype(np.float32)
+    wire = {"float16": "<f2", "float32": "<f4", "uint16": "<u2", "uint32": "<u4"}[dtype]
+    values = np.frombuffer(raw, wire).reshape(shape)
+    return values.copy() if dtype.startswith("uint") else values.astype(np.float32)
 
 
 def encode_attention(attention: np.ndarray) -> dict[str, Any]:

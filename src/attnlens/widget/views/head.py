@@ -1,0 +1,12 @@
+"""Head view: one layer's attention of one stack, [heads, query tokens, key tokens]."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attnlens.capture.trace import Trace
+from attnlens.widget.payload import encode_attention
+
+
+def attention_arrays(trace: Trace, stack: str, layer: int) -> dict[str, dict[str, Any]]:
+    return {"attention": encode_attention(trace.attention(layer, stack=stack))}
