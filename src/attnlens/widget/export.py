@@ -13,11 +13,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from attnlens.widget.payload import encode_attention
+from attnlens.widget.protocol import inline_reply
 
 if TYPE_CHECKING:
     from attnlens.widget.lens import Lens
 
-STATE_TRAITS = ("layer", "heads", "token", "target", "neuron", "view", "mode", "_meta")
+STATE_TRAITS = ("layer", "heads", "token", "target", "neuron", "view", "mode", "stack", "_meta")
 
 
 def _script_safe(code: str) -> str:
@@ -30,15 +31,46 @@ def _json_script_safe(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def standalone_state(lens: Lens, layers: list[int] | None = None) -> dict[str, Any]:
-    """The widget's state with ``layers`` (default: all) of attention, buffers as base64."""
-    chosen = range(lens.trace.n_layers) if layers is None else layers
-    attention = {}
-    for layer in chosen:
-        payload = encode_attention(lens.trace.attention(layer))
-        payload["buffer"] = {"base64": base64.b64encode(payload["buffer"]).decode("ascii")}
-        attention[str(layer)] = payload
+def saved_requests(lens: Lens) -> list[dict[str, Any]]:
+    """What a page without a kernel can show: every layer of every stack in the head and model
+    views, the logit lens and top MLP neurons, and q/k and the selected neuron of the current layer."""
+    trace = lens.trace
+    requests: list[dict[str, Any]] = []
+    for name, st in trace.stacks.items():
+        requests += [{"what": "attention", "stack": name, "layer": i} for i in range(st.n_layers)]
+        requests.append({"what": "thumbnails", "stack": name})
+        if st.mlp is not None:
+            requests += [{"what": "mlp_top", "stack": name, "layer": i} for i in range(st.n_layers)]
+    current = trace.stack(lens.stack)
+    if current.layers is not None:
+        requests.append({"what": "qk", "stack": lens.stack, "layer": lens.layer})
+    if current.mlp is not None and lens.neuron is not None:
+        requests.append({"what": "neuron", "stack": lens.stack, "layer": lens.layer, "neuron": lens.neuron})
+    if trace._unembed is not None:
+        requests.append({"what": "logit_lens", "stack": trace._logits_stack})
+    return requests
+
+
+def _base64(data: bytes) -> dict[str, str]:
+    return {"base64": base64.b64encode(data).decode("ascii")}
+
+
+def standalone_state(lens: Lens) -> dict[str, Any]:
+    """The widget's state with the saved replies, buffers as base64."""
+    replies = {}
+    for request in saved_requests(lens):
+        key, reply = inline_reply(lens.trace, request)
+        for spec in reply["arrays"].values():
+            spec["buffer"] = _base64(spec["buffer"])
+        replies[key] = reply
     state = {name: getattr(lens, name) for name in STATE_TRAITS}
+    state["_replies"] = replies
+    # legacy seed for the head view: every layer of the default stack
+    attention = {}
+    for layer in range(lens.trace.n_layers):
+        payload = encode_attention(lens.trace.attention(layer))
+        payload["buffer"] = _base64(payload["buffer"])
+        attention[str(layer)] = payload
     state["_attention"] = attention
     return state
 
