@@ -6,7 +6,7 @@ from typing import Any
 
 from attnlens.capture import LogitLens, Trace, generate, trace
 
-__all__ = ["Lens", "LogitLens", "Trace", "generate", "show", "trace"]
+__all__ = ["Lens", "LogitLens", "Trace", "generate", "head_view", "model_view", "neuron_view", "show", "trace"]
 __version__ = "0.1.0"
 
 
@@ -20,4 +20,8 @@ def __getattr__(name: str) -> Any:
         from attnlens.widget.show import show
 
         return show
+    if name in ("head_view", "model_view", "neuron_view"):  # the BertViz drop-in
+        from attnlens.widget import bertviz_compat
+
+        return getattr(bertviz_compat, name)
     raise AttributeError(f"module 'attnlens' has no attribute {name!r}")

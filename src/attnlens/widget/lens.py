@@ -193,6 +193,18 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         target.write_text(standalone_html(self, title), encoding="utf-8")
         return str(target)
 
+    def save_png(self, path: str | os.PathLike[str]) -> str:
+        """The current view (head view lines or heatmap, as selected) as a PNG image; returns its path."""
+        from attnlens.widget.images import save_png
+
+        return save_png(self, path)
+
+    def save_svg(self, path: str | os.PathLike[str]) -> str:
+        """The current view as an SVG image (text stays text); returns its path."""
+        from attnlens.widget.images import save_svg
+
+        return save_svg(self, path)
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         if self._suppress_next_repr:  # show() already displayed it in this cell
             self._suppress_next_repr = False
