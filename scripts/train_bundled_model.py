@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the tiny GPT-2 model that ships with attnlens (``src/attnlens/bundled/model``).
+"""Train the tiny Llama-style model that ships with attnlens (``src/attnlens/bundled/model``).
 
 The model is meant for *looking at attention*, not for generating good text.  It
 is trained on English text available offline on Debian (the ``fortunes`` /
@@ -38,7 +38,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
-from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast  # noqa: E402
+from transformers import GPT2TokenizerFast, LlamaConfig, LlamaForCausalLM  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "src" / "attnlens" / "bundled" / "model"
@@ -182,15 +182,13 @@ class Sampler:
         return x
 
     def random_repeat(self, n: int) -> np.ndarray:
+        """BOS, then one random span repeated to the end: after its first copy every token is
+        predictable by looking back (induction), a strong, dense signal that makes the heads form
+        within a few hundred steps instead of thousands."""
         a = self.args
-        out = [self.bos]
-        while len(out) < n:
-            r = int(self.rng.integers(a.min_span, a.max_span + 1))
-            span = self.rng.choice(self.random_ids, size=r)
-            out.extend(span.tolist())
-            if self.rng.random() < 0.25:  # sometimes a little text in between
-                out.extend(self.natural(int(self.rng.integers(1, 20)))[1:].tolist())
-            out.extend(span.tolist())
+        r = int(self.rng.integers(a.min_span, a.max_span + 1))
+        span = self.rng.choice(self.random_ids, size=r).tolist()
+        out = [self.bos] + span * (n // r + 1)
         return np.asarray(out[:n], dtype=np.int64)
 
     def text_repeat(self, n: int) -> np.ndarray:
@@ -285,16 +283,16 @@ def attention_probe(model, tok, vocab_size, texts, reps: int = 40, seeds=(0, 1, 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    p.add_argument("--steps", type=int, default=3000)
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--seq-len", type=int, default=128)
+    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--seq-len", type=int, default=96)
     p.add_argument("--long-every", type=int, default=8,
                    help="every N-th step uses length n_positions (batch scaled down) "
                         "so that all position embeddings are trained; 0 disables")
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--min-lr-frac", type=float, default=0.1)
-    p.add_argument("--warmup", type=int, default=150)
-    p.add_argument("--weight-decay", type=float, default=0.05)
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--vocab-size", type=int, default=2048)
     p.add_argument("--n-layer", type=int, default=2)
     p.add_argument("--n-head", type=int, default=4)
@@ -304,8 +302,8 @@ def parse_args(argv=None):
                    help="fraction of rows that are repeated random-token spans")
     p.add_argument("--p-textrep", type=float, default=0.1,
                    help="fraction of rows that are a repeated natural-text span")
-    p.add_argument("--min-span", type=int, default=10)
-    p.add_argument("--max-span", type=int, default=80)
+    p.add_argument("--min-span", type=int, default=6)
+    p.add_argument("--max-span", type=int, default=24)
     p.add_argument("--bos-prob", type=float, default=0.5,
                    help="probability that a natural-text window starts with BOS")
     p.add_argument("--pydoc-chars", type=int, default=6_000_000)
@@ -351,18 +349,21 @@ def main(argv=None):
     probe_texts = held_f[:40]
 
     # ---- model
-    config = GPT2Config(
+    # Llama-style: rotary positions make previous-token (relative) heads easy to learn.
+    config = LlamaConfig(
         vocab_size=vocab,
-        n_positions=args.n_positions,
-        n_embd=args.n_embd,
-        n_layer=args.n_layer,
-        n_head=args.n_head,
-        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+        max_position_embeddings=args.n_positions,
+        hidden_size=args.n_embd,
+        intermediate_size=4 * args.n_embd,
+        num_hidden_layers=args.n_layer,
+        num_attention_heads=args.n_head,
+        num_key_value_heads=args.n_head,
         bos_token_id=tok.bos_token_id,
         eos_token_id=tok.eos_token_id,
+        pad_token_id=None,
         tie_word_embeddings=True,
     )
-    model = GPT2LMHeadModel(config)
+    model = LlamaForCausalLM(config)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params / 1e6:.3f}M parameters (tied embeddings)")
 

@@ -1,4 +1,4 @@
-"""Checks on the small GPT-2 model bundled with attnlens (src/attnlens/bundled/model).
+"""Checks on the small Llama-style model bundled with attnlens (src/attnlens/bundled/model).
 
 The weights are produced by ``scripts/train_bundled_model.py`` and committed; these
 tests load them with ``from_pretrained`` (offline) and check that the model has the
@@ -27,8 +27,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-torch = pytest.importorskip("torch")
-transformers = pytest.importorskip("transformers")
+import torch  # noqa: E402
+import transformers  # noqa: E402
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "src" / "attnlens" / "bundled" / "model"
 
@@ -181,9 +181,7 @@ def _loss_threshold(tok):
 
 @pytest.fixture(scope="module")
 def bundled():
-    if not (MODEL_DIR / "config.json").is_file():
-        # TODO: turn into pytest.fail once the trained weights are committed
-        pytest.skip(f"bundled model not present at {MODEL_DIR}")
+    assert (MODEL_DIR / "config.json").is_file(), f"the bundled model is missing from {MODEL_DIR}"
     return _load()
 
 
@@ -193,10 +191,10 @@ def test_files_config_and_tokenizer(bundled):
     size = sum(p.stat().st_size for p in MODEL_DIR.iterdir() if p.is_file())
     assert size < 10 * 2**20, f"bundled model is {size} bytes"
     cfg = json.loads((MODEL_DIR / "config.json").read_text())
-    assert cfg["model_type"] == "gpt2"
-    assert isinstance(model, transformers.GPT2LMHeadModel)
-    assert 2 <= model.config.n_layer <= 4
-    assert model.config.n_positions >= 512
+    assert cfg["model_type"] == "llama"
+    assert isinstance(model, transformers.LlamaForCausalLM)
+    assert 2 <= model.config.num_hidden_layers <= 4
+    assert model.config.max_position_embeddings >= 512
     assert 2000 <= len(tok) <= 4096
     assert len(tok) == model.config.vocab_size
     assert isinstance(tok, transformers.PreTrainedTokenizerFast)
