@@ -35,10 +35,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
-from transformers import GPT2TokenizerFast, LlamaConfig, LlamaForCausalLM  # noqa: E402
+import numpy as np
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import GPT2TokenizerFast, LlamaConfig, LlamaForCausalLM
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "src" / "attnlens" / "bundled" / "model"
@@ -255,7 +255,7 @@ def attention_probe(model, tok, vocab_size, texts, reps: int = 40, seeds=(0, 1, 
     ind = torch.stack(ind_scores).mean(0)
     prev_scores = []
     for t in texts:
-        ids = torch.tensor([[tok.bos_token_id] + tok(t, add_special_tokens=False)["input_ids"][:255]])
+        ids = torch.tensor([[tok.bos_token_id, *tok(t, add_special_tokens=False)["input_ids"][:255]]])
         att = torch.stack(model(ids, output_attentions=True).attentions)[:, 0]
         T = ids.shape[1]
         q = torch.arange(2, T)

@@ -27,8 +27,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import torch  # noqa: E402
-import transformers  # noqa: E402
+import torch
+import transformers
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "src" / "attnlens" / "bundled" / "model"
 
