@@ -27,6 +27,7 @@ def test_front_end_source_never_parses_html() -> None:
     offenders = [
         f"{path.relative_to(ROOT)}: {word}"
         for path in (ROOT / "js" / "src").rglob("*.ts")
+        if not path.name.endswith(".test.ts")
         for word in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "DOMParser")
         if word in path.read_text()
     ]
