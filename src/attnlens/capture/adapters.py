@@ -28,6 +28,7 @@ class StackSpec:
     final_norm: str | None  # applied after the last block, before the unembedding
     queries: str = INPUT
     keys: str = INPUT
+    attn_out: str | None = None  # inside a block: attention's output projection (input = heads concatenated)
 
 
 Unembed = Callable[[Any, torch.Tensor], torch.Tensor]  # (model, normed hidden [N, d]) → logits [N, V]
@@ -87,37 +88,45 @@ class Adapter:
         return get is not None and get() is not None
 
 
-def _decoder_only(family: str, blocks: str, attention: str, mlp_out: str, norm: str, positions: str) -> Adapter:
-    return Adapter(family, (StackSpec("self", blocks, attention, mlp_out, norm),), positions)
+def _decoder_only(
+    family: str, blocks: str, attention: str, attn_out: str, mlp_out: str, norm: str, positions: str
+) -> Adapter:
+    return Adapter(family, (StackSpec("self", blocks, attention, mlp_out, norm, attn_out=attn_out),), positions)
 
 
-def _encoder_only(family: str, blocks: str, attention: str, mlp_out: str, unembed: Unembed, head: str) -> Adapter:
-    return Adapter(family, (StackSpec("self", blocks, attention, mlp_out, None),), "absolute", unembed, head)
+def _encoder_only(
+    family: str, blocks: str, attention: str, attn_out: str, mlp_out: str, unembed: Unembed, head: str
+) -> Adapter:
+    stack = StackSpec("self", blocks, attention, mlp_out, None, attn_out=attn_out)
+    return Adapter(family, (stack,), "absolute", unembed, head)
 
 
-_LLAMA_LIKE = ("layers", "self_attn", "mlp.down_proj", "norm", "rotary")
+_LLAMA_LIKE = ("layers", "self_attn", "self_attn.o_proj", "mlp.down_proj", "norm", "rotary")
+_BERT_LIKE = ("encoder.layer", "attention.self", "attention.output.dense", "output.dense")
 
 ADAPTERS: dict[str, Adapter] = {
-    "gpt2": _decoder_only("gpt2", "h", "attn", "mlp.c_proj", "ln_f", "absolute"),
+    "gpt2": _decoder_only("gpt2", "h", "attn", "attn.c_proj", "mlp.c_proj", "ln_f", "absolute"),
     "llama": _decoder_only("llama", *_LLAMA_LIKE),
     "mistral": _decoder_only("mistral", *_LLAMA_LIKE),
     "qwen2": _decoder_only("qwen2", *_LLAMA_LIKE),
     "gemma": _decoder_only("gemma", *_LLAMA_LIKE),
     "gemma2": _decoder_only("gemma2", *_LLAMA_LIKE),
     "gpt_neox": _decoder_only(
-        "gpt_neox", "layers", "attention", "mlp.dense_4h_to_h", "final_layer_norm", "partial rotary"
+        "gpt_neox", "layers", "attention", "attention.dense", "mlp.dense_4h_to_h", "final_layer_norm",
+        "partial rotary",
     ),
-    "bert": _encoder_only("bert", "encoder.layer", "attention.self", "output.dense", _bert_mlm, "cls"),
-    "roberta": _encoder_only("roberta", "encoder.layer", "attention.self", "output.dense", _roberta_mlm, "lm_head"),
+    "bert": _encoder_only("bert", *_BERT_LIKE, _bert_mlm, "cls"),
+    "roberta": _encoder_only("roberta", *_BERT_LIKE, _roberta_mlm, "lm_head"),
     "distilbert": _encoder_only(
-        "distilbert", "transformer.layer", "attention", "ffn.lin2", _distilbert_mlm, "vocab_projector"
+        "distilbert", "transformer.layer", "attention", "attention.out_lin", "ffn.lin2", _distilbert_mlm,
+        "vocab_projector",
     ),
     "bart": Adapter(
         "bart",
         (
-            StackSpec("encoder", "encoder.layers", "self_attn", "fc2", None, SOURCE, SOURCE),
-            StackSpec("decoder", "decoder.layers", "self_attn", "fc2", None, TARGET, TARGET),
-            StackSpec("cross", "decoder.layers", "encoder_attn", None, None, TARGET, SOURCE),
+            StackSpec("encoder", "encoder.layers", "self_attn", "fc2", None, SOURCE, SOURCE, "self_attn.out_proj"),
+            StackSpec("decoder", "decoder.layers", "self_attn", "fc2", None, TARGET, TARGET, "self_attn.out_proj"),
+            StackSpec("cross", "decoder.layers", "encoder_attn", None, None, TARGET, SOURCE, "encoder_attn.out_proj"),
         ),
         "absolute",
         _bart_lm,
@@ -127,10 +136,11 @@ ADAPTERS: dict[str, Adapter] = {
         "t5",
         (
             StackSpec("encoder", "encoder.block", "layer.0.SelfAttention", "layer.1.DenseReluDense.wo",
-                      "encoder.final_layer_norm", SOURCE, SOURCE),
+                      "encoder.final_layer_norm", SOURCE, SOURCE, "layer.0.SelfAttention.o"),
             StackSpec("decoder", "decoder.block", "layer.0.SelfAttention", "layer.2.DenseReluDense.wo",
-                      "decoder.final_layer_norm", TARGET, TARGET),
-            StackSpec("cross", "decoder.block", "layer.1.EncDecAttention", None, None, TARGET, SOURCE),
+                      "decoder.final_layer_norm", TARGET, TARGET, "layer.0.SelfAttention.o"),
+            StackSpec("cross", "decoder.block", "layer.1.EncDecAttention", None, None, TARGET, SOURCE,
+                      "layer.1.EncDecAttention.o"),
         ),
         "relative bias",
         _t5_lm,
@@ -162,6 +172,7 @@ class BoundStack:
     attentions: list[torch.nn.Module]
     mlp_outs: list[torch.nn.Module] | None
     final_norm: torch.nn.Module | None
+    attn_outs: list[torch.nn.Module] | None
 
 
 def bind(adapter: Adapter, model: torch.nn.Module) -> list[BoundStack]:
@@ -176,6 +187,7 @@ def bind(adapter: Adapter, model: torch.nn.Module) -> list[BoundStack]:
                 attentions=[resolve(b, spec.attention) for b in blocks],
                 mlp_outs=[resolve(b, spec.mlp_out) for b in blocks] if spec.mlp_out else None,
                 final_norm=resolve(base, spec.final_norm) if spec.final_norm else None,
+                attn_outs=[resolve(b, spec.attn_out) for b in blocks] if spec.attn_out else None,
             )
         )
     return bound

@@ -21,6 +21,7 @@ class EncodedText:
     target_special: list[bool] | None = None
     generated: list[bool] | None = None
     decode: Callable[[list[int]], list[str]] | None = None  # token ids → display text
+    tokenizer: Any = None
 
 
 def check_model(model: Any) -> None:
@@ -134,6 +135,7 @@ def encode(
         special=[bool(s) for s in special_mask],
         segments=segments,
         decode=lambda row: display_tokens(tokenizer, row),
+        tokenizer=tokenizer,
     )
     if getattr(model.config, "is_encoder_decoder", False):
         _add_decoder_side(model, tokenizer, enc, target, target_ids)

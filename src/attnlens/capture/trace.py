@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -82,6 +83,9 @@ class Trace:
     _unembed: Unembedder | None = field(default=None, repr=False)
     _decode: Callable[[list[int]], list[str]] | None = field(default=None, repr=False)
     _logits_stack: str = "self"
+    _model: Any = field(default=None, repr=False)  # for analyses that rerun it (attributions, ablation)
+    _encoded: Any = field(default=None, repr=False)  # the EncodedText this trace ran on
+    _tokenizer: Any = field(default=None, repr=False)
     _cache: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
@@ -235,6 +239,40 @@ class Trace:
         decode = self._decode or (lambda row: [str(i) for i in row])
         tokens = [[decode(list(map(int, ids[l, p]))) for p in range(positions)] for l in range(layers)]  # noqa: E741
         return LogitLens(token_ids=ids, probs=probs, tokens=tokens)
+
+
+    # --- analyses that rerun the model ---------------------------------------------------------
+    def attribute(
+        self,
+        target: int | str | None = None,
+        method: str = "integrated_gradients",
+        contrast: int | str | None = None,
+        position: int | None = None,
+        n_steps: int = 50,
+        n_samples: int = 200,
+    ) -> np.ndarray:
+        """Attribution of each input token to the prediction of ``target`` after ``position``.
+
+        Defaults: the model's own top prediction after the last token, integrated gradients.
+        ``contrast`` explains "why target rather than contrast" (logit difference). Methods: see
+        ``attnlens.analysis.attribution.METHODS``.
+        """
+        from attnlens.analysis.attribution import attribute
+
+        return attribute(self, target, method, contrast, position, n_steps, n_samples)
+
+    def ablate(
+        self,
+        heads: list[tuple[int, int]] | None = None,
+        neurons: list[tuple[int, int]] | None = None,
+        mode: str = "zero",
+        stack: str | None = None,
+    ) -> Trace:
+        """The same input rerun with these heads' outputs and MLP neurons zeroed (or set to their
+        mean over positions, ``mode="mean"``): a new Trace."""
+        from attnlens.capture.interventions import ablate
+
+        return ablate(self, heads or [], neurons or [], mode, stack)
 
 
 def _is_causal(inputs: LayerAttentionInputs) -> bool:

@@ -204,6 +204,9 @@ def _assemble(
         _unembed=unembed,
         _decode=enc.decode,
         _logits_stack=logits_stack,
+        _model=model,
+        _encoded=enc,
+        _tokenizer=enc.tokenizer,
     )
 
 

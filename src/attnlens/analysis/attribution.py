@@ -1,0 +1,192 @@
+"""Token attributions through Captum: why the model predicted ``target`` after ``position``.
+
+Every method explains the same scalar, f(embeddings) = logit of ``target`` at ``position``
+(minus the logit of ``contrast``: "why A rather than B"), with respect to the input embeddings.
+Gradient methods sum over the embedding dimensions; perturbation methods replace one token's
+whole embedding at a time and report that token's effect.
+
+The baseline is the embedding of a neutral token (pad, else unk, bos or eos) at every position, as
+Inseq does: a zero embedding sits on the singularity of RMSNorm/LayerNorm (x/‖x‖), where integrated
+gradients would need thousands of steps to stay complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from captum import attr
+
+from attnlens.analysis.attention_flow import attention_flow, attention_rollout
+
+if TYPE_CHECKING:
+    from attnlens.capture.trace import Trace
+
+GRADIENT_METHODS = ("integrated_gradients", "saliency", "input_x_gradient")
+PERTURBATION_METHODS = ("occlusion", "feature_ablation", "lime", "kernel_shap")
+ATTENTION_METHODS = ("attention_rollout", "attention_flow")
+METHODS = GRADIENT_METHODS + PERTURBATION_METHODS + ATTENTION_METHODS
+
+
+@dataclass
+class AttributionTarget:
+    position: int  # the position whose next-token (or masked-token) prediction is explained
+    target: int  # token id
+    contrast: int | None
+
+
+class TargetLogit(torch.nn.Module):
+    """f(inputs_embeds [B, n, d]) → [B]: logit(target) − logit(contrast) at ``position``."""
+
+    def __init__(self, model: Any, inputs: dict[str, torch.Tensor], goal: AttributionTarget) -> None:
+        super().__init__()
+        self.model = model
+        self.extra = {k: v for k, v in inputs.items() if k not in ("input_ids", "attention_mask")}
+        self.goal = goal
+
+    def forward(self, embeds: torch.Tensor) -> torch.Tensor:
+        batch = embeds.shape[0]
+        extra = {k: v.expand(batch, *v.shape[1:]) for k, v in self.extra.items()}
+        logits = self.model(inputs_embeds=embeds, **extra).logits[:, self.goal.position]
+        value = logits[:, self.goal.target]
+        if self.goal.contrast is not None:
+            value = value - logits[:, self.goal.contrast]
+        return value  # type: ignore[no-any-return]
+
+
+def _token_id(trace: Trace, token: int | str, what: str) -> int:
+    vocab = int(trace.logits.shape[-1]) if trace.logits is not None else 0
+    if isinstance(token, str):
+        if trace._tokenizer is None:
+            raise ValueError(f"{what} {token!r} is text but this trace has no tokenizer; pass a token id")
+        ids = trace._tokenizer(token, add_special_tokens=False)["input_ids"]
+        if len(ids) != 1:
+            pieces = trace._tokenizer.convert_ids_to_tokens(ids)
+            raise ValueError(
+                f"{what} {token!r} is {len(ids)} tokens {pieces}, not one; pass a single token "
+                "(often with its leading space, e.g. ' Paris') or a token id"
+            )
+        token = int(ids[0])
+    if isinstance(token, bool) or not isinstance(token, (int, np.integer)) or not 0 <= token < vocab:
+        raise ValueError(f"{what} {token!r} is not in the vocabulary: use a token id from 0 to {vocab - 1}")
+    return int(token)
+
+
+def resolve_target(
+    trace: Trace, target: int | str | None, position: int | None, contrast: int | str | None
+) -> AttributionTarget:
+    if trace.logits is None:
+        raise ValueError(
+            f"this {trace.model_type} model has no language-model head, so it predicts no token to explain; "
+            "load it with AutoModelForCausalLM / AutoModelForMaskedLM"
+        )
+    n = trace.logits.shape[0]
+    if position is None:
+        position = n - 1
+    if isinstance(position, bool) or not isinstance(position, (int, np.integer)) or not -n <= position < n:
+        raise ValueError(f"position {position!r} is out of range: the text has positions 0 to {n - 1}")
+    position = int(position) % n
+    target_id = int(trace.logits[position].argmax()) if target is None else _token_id(trace, target, "target")
+    contrast_id = None if contrast is None else _token_id(trace, contrast, "contrast")
+    return AttributionTarget(position, target_id, contrast_id)
+
+
+def _check_model(trace: Trace) -> None:
+    if trace._model is None or trace._encoded is None:
+        raise ValueError("this trace keeps no model (built from attention alone); trace the model with al.trace")
+    if torch.is_inference_mode_enabled():
+        raise ValueError(
+            "gradients are off: attributions cannot run under torch.inference_mode(); call attribute() "
+            "outside that block"
+        )
+
+
+def _explainer(method: str, forward: Callable[[torch.Tensor], torch.Tensor]) -> Any:
+    return {
+        "integrated_gradients": attr.IntegratedGradients,
+        "saliency": attr.Saliency,
+        "input_x_gradient": attr.InputXGradient,
+        "occlusion": attr.Occlusion,
+        "feature_ablation": attr.FeatureAblation,
+        "lime": attr.Lime,
+        "kernel_shap": attr.KernelShap,
+    }[method](forward)
+
+
+def neutral_token(tokenizer: Any) -> int | None:
+    for name in ("pad_token_id", "unk_token_id", "bos_token_id", "eos_token_id"):
+        value = getattr(tokenizer, name, None)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def baseline_embeddings(model: Any, tokenizer: Any, embeds: torch.Tensor) -> torch.Tensor:
+    token = neutral_token(tokenizer)
+    if token is None:
+        return torch.zeros_like(embeds)
+    ids = torch.full(embeds.shape[:2], token, dtype=torch.long, device=embeds.device)
+    return model.get_input_embeddings()(ids).detach()  # type: ignore[no-any-return]
+
+
+def captum_kwargs(
+    method: str, embeds: torch.Tensor, baseline: torch.Tensor, n_steps: int, n_samples: int
+) -> dict[str, Any]:
+    """The exact arguments attnlens hands to Captum (the tests call Captum with the same)."""
+    n, d = embeds.shape[1], embeds.shape[2]
+    token_groups = torch.arange(n).view(1, n, 1).expand(1, n, d)
+    if method == "integrated_gradients":
+        return {"baselines": baseline, "n_steps": n_steps}
+    if method == "saliency":
+        return {"abs": True}
+    if method == "input_x_gradient":
+        return {}
+    if method == "occlusion":
+        return {"sliding_window_shapes": (1, d), "baselines": baseline}
+    if method == "feature_ablation":
+        return {"baselines": baseline, "feature_mask": token_groups}
+    return {"baselines": baseline, "feature_mask": token_groups, "n_samples": n_samples}
+
+
+def attribute(
+    trace: Trace,
+    target: int | str | None = None,
+    method: str = "integrated_gradients",
+    contrast: int | str | None = None,
+    position: int | None = None,
+    n_steps: int = 50,
+    n_samples: int = 200,
+) -> np.ndarray:
+    """Attribution of every input token, float [tokens]; see the module docstring."""
+    if method not in METHODS:
+        raise ValueError(f"unknown attribution method {method!r}; attnlens offers {list(METHODS)}")
+    goal = resolve_target(trace, target, position, contrast)
+    if method in ATTENTION_METHODS:
+        attentions = trace.attentions
+        if method == "attention_rollout":
+            return attention_rollout(attentions)[goal.position]
+        return attention_flow(attentions, goal.position)
+    _check_model(trace)
+    assert trace._model is not None and trace._encoded is not None
+    model = trace._model
+    device = next(model.parameters()).device
+    encoded = trace._encoded
+    inputs = {k: v.to(device) for k, v in {"input_ids": encoded.input_ids, **encoded.extra}.items()}
+    flags = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        with torch.enable_grad():
+            embeds = model.get_input_embeddings()(inputs["input_ids"]).detach()
+            forward = TargetLogit(model, inputs, goal)
+            explainer = _explainer(method, forward)
+            baseline = baseline_embeddings(model, trace._tokenizer, embeds)
+            result = explainer.attribute(embeds, **captum_kwargs(method, embeds, baseline, n_steps, n_samples))
+    finally:
+        for module, training in flags:
+            module.training = training
+    values = result.detach().float()[0]
+    per_token = values.sum(-1) if method in GRADIENT_METHODS else values[:, 0]
+    return per_token.cpu().numpy()
