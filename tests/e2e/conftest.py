@@ -7,7 +7,7 @@ import pathlib
 from collections.abc import Iterator
 
 import pytest
-from e2e_helpers import JupyterServer, start_server
+from lab_server import JupyterServer, start_server
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

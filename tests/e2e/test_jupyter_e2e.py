@@ -14,14 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from e2e_helpers import (
+from lab_page import (
     CANVAS_INK,
-    SCREENSHOTS,
-    JupyterServer,
     PageLog,
     check_render,
     drag_slider,
-    model_choice,
     next_frames,
     open_notebook,
     run_all,
@@ -29,8 +26,8 @@ from e2e_helpers import (
     set_theme,
     wait_attr,
     wait_drawn,
-    write_notebook,
 )
+from lab_server import SCREENSHOTS, JupyterServer, model_choice, write_notebook
 
 pytestmark = pytest.mark.e2e
 
