@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+
 # ---- the page -------------------------------------------------------------------------------------
 @dataclass
 class PageLog:
