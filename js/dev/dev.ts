@@ -1,10 +1,12 @@
 /**
- * Dev page: two widgets over in-page models. Widget A answers attention_request like a kernel
- * (after a short delay); widget B only has the layers sent with its state (like a static page).
+ * Dev page: two widgets over in-page models. Widget A answers every request like a kernel (after a
+ * short delay); widget B only has the replies sent with its state (like a static page).
+ * URL parameters: n (tokens), view (comma list), mode, layers, heads, kv (kv heads), width (px).
  */
 import widget from "../src/index";
 import { createMemoryModel, type MemoryModel } from "../src/memory-model";
-import { DEV_TOKENS, devMeta, encode, syntheticLayer } from "./synthetic";
+import { requestKey } from "../src/replies";
+import { DEV_TOKENS, devMeta, inlineReply, replyMessage, syntheticArrays } from "./synthetic";
 
 const params = new URLSearchParams(location.search);
 const nTokens = Number(params.get("n") ?? DEV_TOKENS.length);
@@ -12,12 +14,23 @@ const tokens =
   nTokens <= DEV_TOKENS.length
     ? DEV_TOKENS.slice(0, nTokens)
     : Array.from({ length: nTokens }, (_, i) => DEV_TOKENS[i % DEV_TOKENS.length]!);
+const view = params.get("view") ?? "head";
+if (params.get("width")) for (const c of Array.from(document.querySelectorAll<HTMLElement>(".cell"))) c.style.maxWidth = `${params.get("width")}px`;
 
-function makeModel(name: string, nLayers: number, nHeads: number, seeded: number[], kernel: boolean): MemoryModel {
-  const n = tokens.length;
-  const layer = (l: number) => encode(syntheticLayer(l, nHeads, n), [nHeads, n, n], "float16", 24);
-  const _attention: Record<string, unknown> = {};
-  for (const l of seeded) _attention[String(l)] = layer(l);
+function makeModel(name: string, nLayers: number, nHeads: number, kvHeads: number, seeded: number[], kernel: boolean): MemoryModel {
+  const o = { nLayers, nHeads, kvHeads, tokens };
+  const _replies: Record<string, unknown> = {};
+  const seed = (what: string, layer?: number) => {
+    const key = requestKey(what, "self", layer);
+    _replies[key] = inlineReply(what, key, syntheticArrays(what, { ...o, layer })!);
+  };
+  for (const l of seeded) seed("attention", l);
+  if (!kernel) {
+    seed("thumbnails");
+    seed("logit_lens");
+    for (const l of seeded) seed("mlp_top", l);
+    seed("qk", seeded[0] ?? 0);
+  }
   return createMemoryModel(
     {
       layer: seeded[0] ?? 0,
@@ -25,31 +38,37 @@ function makeModel(name: string, nLayers: number, nHeads: number, seeded: number
       token: null,
       target: null,
       neuron: null,
-      view: "head",
+      view,
+      stack: "self",
       mode: (params.get("mode") as string) ?? "lines",
-      _meta: devMeta(tokens, nLayers, nHeads, name),
-      _attention,
+      _meta: devMeta(tokens, nLayers, nHeads, name, kvHeads),
+      _replies,
     },
     {
       onSend(content, model) {
-        const c = content as { kind?: string; layer?: number };
-        if (!kernel || c.kind !== "attention_request" || typeof c.layer !== "number") return;
-        const l = c.layer;
+        const c = content as { kind?: string; what?: string; stack?: string; layer?: number; neuron?: number; id?: number };
+        if (!kernel || c.kind !== "request" || !c.what) return;
+        const key = requestKey(c.what, c.stack ?? "self", c.layer, c.neuron);
         setTimeout(() => {
-          if (l >= nLayers) {
-            model.emitCustom({ kind: "error", message: `no layer ${l} in this trace` });
+          if (c.layer !== undefined && c.layer >= nLayers) {
+            model.emitCustom({ kind: "error", key, id: c.id, message: `layer ${c.layer} is out of range (0 to ${nLayers - 1})` });
             return;
           }
-          const p = layer(l);
-          model.emitCustom({ kind: "attention", layer: l, dtype: p.dtype, shape: p.shape }, [p.buffer as DataView]);
+          const built = syntheticArrays(c.what!, { ...o, layer: c.layer, neuron: c.neuron });
+          if (!built) {
+            model.emitCustom({ kind: "error", key, id: c.id, message: `unknown request ${c.what}` });
+            return;
+          }
+          const m = replyMessage(c.what!, key, c.id, built);
+          model.emitCustom(m.content, m.buffers);
         }, 300);
       },
     },
   );
 }
 
-const a = makeModel("synthetic-gpt (kernel)", 6, 12, [0], true);
-const b = makeModel("synthetic-gpt (static)", 4, 4, [0, 1], false);
+const a = makeModel("synthetic-llama (kernel)", Number(params.get("layers") ?? 6), Number(params.get("heads") ?? 12), Number(params.get("kv") ?? 4), [0], true);
+const b = makeModel("synthetic-gpt (static)", 4, 4, 4, [0, 1], false);
 
 function show(model: MemoryModel, cell: string, log: string) {
   const el = document.getElementById(cell)!;
@@ -58,9 +77,9 @@ function show(model: MemoryModel, cell: string, log: string) {
   const print = () => {
     out.textContent = `traits: layer=${String(model.get("layer"))} heads=${JSON.stringify(model.get("heads"))} token=${String(
       model.get("token"),
-    )} mode=${String(model.get("mode"))} · saves=${model.saved.length} · requests=${model.sent.length}`;
+    )} neuron=${String(model.get("neuron"))} view=${String(model.get("view"))} mode=${String(model.get("mode"))} · saves=${model.saved.length} · requests=${model.sent.length}`;
   };
-  for (const k of ["layer", "heads", "token", "mode"]) model.on(`change:${k}`, print);
+  for (const k of ["layer", "heads", "token", "mode", "view", "neuron"]) model.on(`change:${k}`, print);
   print();
   return cleanup;
 }

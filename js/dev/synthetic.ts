@@ -68,26 +68,126 @@ export function syntheticLayer(layer: number, nHeads: number, n: number, causal 
 
 /** Encode values as Python does, into a DataView that starts `pad` bytes into a larger buffer. */
 export function encode(values: ArrayLike<number>, shape: number[], dtype: DType = "float16", pad = 8): EncodedArray {
-  const size = dtype === "float32" ? 4 : dtype === "float16" ? 2 : 1;
+  const size = dtype === "float32" || dtype === "uint32" ? 4 : dtype === "float16" || dtype === "uint16" ? 2 : 1;
   const ab = new ArrayBuffer(pad + values.length * size + 8);
   const view = new DataView(ab, pad, values.length * size);
   for (let k = 0; k < values.length; k++) {
     const v = values[k]!;
     if (dtype === "float32") view.setFloat32(k * 4, v, true);
     else if (dtype === "float16") view.setUint16(k * 2, floatToHalf(v), true);
+    else if (dtype === "uint16") view.setUint16(k * 2, v, true);
+    else if (dtype === "uint32") view.setUint32(k * 4, v, true);
     else view.setUint8(k, Math.max(0, Math.min(255, Math.round(v * 255))));
   }
   return { dtype, shape, buffer: view };
 }
 
-export function devMeta(tokens: string[], nLayers: number, nHeads: number, modelName = "synthetic-gpt") {
+export function devMeta(tokens: string[], nLayers: number, nHeads: number, modelName = "synthetic-gpt", kvHeads = nHeads) {
   return {
     tokens,
+    target_tokens: null,
     n_layers: nLayers,
     n_heads: nHeads,
     n_tokens: tokens.length,
     model_name: modelName,
+    model_type: "gpt2",
     causal: true,
     special: tokens.map((t) => t === "<|endoftext|>"),
+    has_logit_lens: true,
+    stacks: [
+      { name: "self", n_layers: nLayers, n_heads: nHeads, kv_heads: kvHeads, queries: "input", keys: "input", has_qk: true, has_mlp: true },
+    ],
   };
+}
+
+export const DEV_D = 16;
+export const DEV_NEURONS = 256;
+
+/** Arrays and data of one synthetic reply, as Python's protocol.answer builds them. */
+export function syntheticArrays(
+  what: string,
+  o: { layer?: number; neuron?: number; nLayers: number; nHeads: number; kvHeads?: number; tokens: string[] },
+): { arrays: Record<string, EncodedArray>; data: Record<string, unknown> } | null {
+  const n = o.tokens.length;
+  const H = o.nHeads;
+  const kv = o.kvHeads ?? H;
+  const layer = o.layer ?? 0;
+  const rand = rng(7 + layer * 31 + (o.neuron ?? 0) * 13);
+  switch (what) {
+    case "attention":
+      return { arrays: { attention: encode(syntheticLayer(layer, H, n), [H, n, n], H * n * n * 2 <= 1 << 20 ? "float16" : "uint8", 8) }, data: {} };
+    case "thumbnails": {
+      const t = Math.min(32, n);
+      const out = new Float32Array(o.nLayers * H * t * t);
+      for (let l = 0; l < o.nLayers; l++) {
+        const a = syntheticLayer(l, H, t);
+        for (let hd = 0; hd < H; hd++) {
+          let max = 0;
+          for (let k = 0; k < t * t; k++) max = Math.max(max, a[hd * t * t + k]!);
+          for (let k = 0; k < t * t; k++) out[(l * H + hd) * t * t + k] = a[hd * t * t + k]! / (max || 1);
+        }
+      }
+      return { arrays: { thumbnails: encode(out, [o.nLayers, H, t, t], "uint8", 4) }, data: {} };
+    }
+    case "qk": {
+      const q = Float32Array.from({ length: H * n * DEV_D }, () => rand() * 2 - 1);
+      const k = Float32Array.from({ length: kv * n * DEV_D }, () => rand() * 2 - 1);
+      return {
+        arrays: { queries: encode(q, [H, n, DEV_D], "float16", 6), keys: encode(k, [kv, n, DEV_D], "float16", 2) },
+        data: { scaling: 1 / Math.sqrt(DEV_D), kv_heads: kv, group: H / kv },
+      };
+    }
+    case "logit_lens": {
+      const K = 5;
+      const vocab = [...new Set(o.tokens)];
+      const idx = new Float32Array(o.nLayers * n * K);
+      const pr = new Float32Array(o.nLayers * n * K);
+      for (let l = 0; l < o.nLayers; l++)
+        for (let p = 0; p < n; p++) {
+          let rest = 0.2 + 0.75 * ((l + 1) / o.nLayers) * rand();
+          for (let r = 0; r < K; r++) {
+            const b = (l * n + p) * K + r;
+            idx[b] = r === 0 && l === o.nLayers - 1 ? vocab.indexOf(o.tokens[(p + 1) % n]!) : Math.floor(rand() * vocab.length);
+            pr[b] = rest;
+            rest *= 0.5;
+          }
+        }
+      return { arrays: { indices: encode(idx, [o.nLayers, n, K], "uint32", 4), probs: encode(pr, [o.nLayers, n, K], "float16", 2) }, data: { vocab, k: K } };
+    }
+    case "mlp_top": {
+      const K = 10;
+      const idx = new Float32Array(n * K);
+      const val = new Float32Array(n * K);
+      for (let i = 0; i < n; i++) {
+        let v = 2 + rand() * 3;
+        for (let r = 0; r < K; r++) {
+          idx[i * K + r] = (i * 37 + r * 11 + layer * 5) % DEV_NEURONS;
+          val[i * K + r] = v;
+          v *= 0.8;
+        }
+      }
+      return { arrays: { indices: encode(idx, [n, K], "uint16", 2), values: encode(val, [n, K], "float16", 2) }, data: { n_neurons: DEV_NEURONS } };
+    }
+    case "neuron": {
+      const act = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + (o.neuron ?? 0)) * 2 + (rand() - 0.5));
+      return { arrays: { activations: encode(act, [n], "float16", 2) }, data: {} };
+    }
+  }
+  return null;
+}
+
+/** A reply as it sits in the `_replies` trait: each array's buffer is the DataView itself. */
+export function inlineReply(what: string, key: string, built: { arrays: Record<string, EncodedArray>; data: Record<string, unknown> }) {
+  return { kind: "reply", what, key, arrays: built.arrays, data: built.data };
+}
+
+/** A reply message (buffer indices) and its buffers, as the kernel sends it. */
+export function replyMessage(what: string, key: string, id: unknown, built: { arrays: Record<string, EncodedArray>; data: Record<string, unknown> }) {
+  const buffers: DataView[] = [];
+  const arrays: Record<string, unknown> = {};
+  for (const [name, a] of Object.entries(built.arrays)) {
+    buffers.push(a.buffer as DataView);
+    arrays[name] = { dtype: a.dtype, shape: a.shape, buffer: buffers.length - 1 };
+  }
+  return { content: { kind: "reply", what, key, id, arrays, data: built.data }, buffers };
 }

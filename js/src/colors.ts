@@ -152,3 +152,32 @@ export function sequentialColor(t: number, background: RGB = [255, 255, 255]): R
   const i = Math.min(stops.length - 2, Math.floor(pos));
   return mix(stops[i]!, stops[i + 1]!, pos - i);
 }
+
+/**
+ * Diverging scale for signed values (activations, q·k products): t in [-1, 1], 0 is the background,
+ * negative towards blue, positive towards orange (Okabe–Ito, colour-blind safe); stronger with |t|.
+ */
+export function divergingColor(t: number, background: RGB = [255, 255, 255]): RGB {
+  const x = Number.isFinite(t) ? Math.max(-1, Math.min(1, t)) : 0;
+  const dark = luminance(background) < 0.35;
+  const neg: RGB = dark ? [86, 180, 233] : [0, 90, 181];
+  const pos: RGB = dark ? [230, 159, 0] : [213, 94, 0];
+  return mix(background, x < 0 ? neg : pos, Math.abs(x));
+}
+
+/** 256-entry lookup of `scale(i / 255)` as packed RGB bytes, for per-pixel loops. */
+export function colorLut(scale: (t: number) => RGB): Uint8ClampedArray {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let i = 0; i < 256; i++) {
+    const [r, g, b] = scale(i / 255);
+    lut[i * 3] = r;
+    lut[i * 3 + 1] = g;
+    lut[i * 3 + 2] = b;
+  }
+  return lut;
+}
+
+/** Black or white text, whichever reads better on `bg`. */
+export function textOn(bg: RGB): string {
+  return contrastRatio(bg, [0, 0, 0]) >= contrastRatio(bg, [255, 255, 255]) ? "#111111" : "#ffffff";
+}

@@ -2,6 +2,7 @@
 import { headColor } from "./colors";
 import { h, listen } from "./dom";
 import type { Store } from "./store";
+import type { StackMeta } from "./types";
 import { readTheme, watchTheme } from "./theme";
 import { soloHead, toggleHead } from "./views/head/layout";
 
@@ -144,5 +145,82 @@ export function mountHeadToggles(el: HTMLElement, store: Store, nHeads: number):
   return () => {
     for (const off of offs) off();
     wrap.remove();
+  };
+}
+
+/** View picker: one toggle button per view (`data-control="view"`, `data-view-name`); at least one stays on. */
+export function mountViewPicker(
+  el: HTMLElement,
+  store: Store,
+  names: readonly string[],
+  titles: Readonly<Record<string, string>>,
+): () => void {
+  const doc = el.ownerDocument;
+  const wrap = h(doc, "div", { class: "al-picker", role: "group", "aria-label": "views shown" });
+  wrap.append(h(doc, "span", { class: "al-picker-title" }, "Views"));
+  const buttons = names.map((name) => {
+    const b = h(doc, "button", { type: "button", class: "al-btn al-btn-small al-pick", "data-control": "view", "data-view-name": name });
+    b.textContent = titles[name] ?? name;
+    wrap.append(b);
+    return b;
+  });
+  el.append(wrap);
+  const current = () => store.get().view.split(",").filter(Boolean);
+  const update = () => {
+    const on = new Set(current());
+    buttons.forEach((b, i) => {
+      const name = names[i]!;
+      const pressed = on.has(name);
+      b.setAttribute("aria-pressed", pressed ? "true" : "false");
+      b.setAttribute("aria-label", `${titles[name] ?? name}: ${pressed ? "shown" : "hidden"}`);
+      b.title = pressed ? "click to hide this view" : "click to show this view beside the others";
+    });
+  };
+  const offs = [
+    listen<MouseEvent>(wrap, "click", (e) => {
+      const b = e.target instanceof Element ? e.target.closest("[data-view-name]") : null;
+      const name = b?.getAttribute("data-view-name");
+      if (!name) return;
+      const list = current();
+      const next = list.includes(name) ? list.filter((v) => v !== name) : [...list, name];
+      if (next.length > 0) store.set({ view: next.join(",") });
+    }),
+    store.subscribe((s, prev) => {
+      if (s.view !== prev.view) update();
+    }),
+  ];
+  update();
+  return () => {
+    for (const off of offs) off();
+    wrap.remove();
+  };
+}
+
+/** Stack selector (seq2seq models: encoder, decoder, cross); only mounted when there are several. */
+export function mountStackSelect(el: HTMLElement, store: Store, stacks: readonly StackMeta[]): () => void {
+  const doc = el.ownerDocument;
+  const label = h(doc, "label", { class: "al-stack" });
+  label.append(h(doc, "span", {}, "Attention"));
+  const select = h(doc, "select", { "data-control": "stack", "aria-label": "attention stack" });
+  for (const st of stacks) {
+    const what = st.queries === st.keys ? `${st.name} self-attention` : `${st.name}: ${st.queries} → ${st.keys}`;
+    const o = h(doc, "option", { value: st.name }, st.name === "cross" ? "cross-attention (decoder → encoder)" : what);
+    select.append(o);
+  }
+  label.append(select);
+  el.append(label);
+  const update = () => {
+    if (select.value !== store.get().stack) select.value = store.get().stack;
+  };
+  const offs = [
+    listen(select, "change", () => store.set({ stack: select.value })),
+    store.subscribe((s, prev) => {
+      if (s.stack !== prev.stack) update();
+    }),
+  ];
+  update();
+  return () => {
+    for (const off of offs) off();
+    label.remove();
   };
 }

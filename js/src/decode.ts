@@ -6,7 +6,7 @@
  */
 import type { DType, EncodedArray } from "./types";
 
-const BYTES: Record<DType, number> = { float16: 2, uint8: 1, float32: 4 };
+const BYTES: Record<DType, number> = { float16: 2, uint8: 1, float32: 4, uint16: 2, uint32: 4 };
 
 function toDataView(buffer: unknown): DataView {
   if (buffer instanceof DataView) return buffer;
@@ -61,8 +61,14 @@ function product(shape: readonly number[]): number {
   return n;
 }
 
-/** Decode an array payload into a Float32Array of `product(shape)` values (row-major). */
-export function decodeArray(payload: EncodedArray): Float32Array {
+/** Every half-precision bit pattern as a number (256 KB, filled once per call site that needs it). */
+export function halfTable(): Float32Array {
+  const t = new Float32Array(0x10000);
+  for (let b = 0; b < 0x10000; b++) t[b] = halfToFloat(b);
+  return t;
+}
+
+function checked(payload: EncodedArray): { view: DataView; count: number } {
   const { dtype, shape } = payload;
   if (!(dtype in BYTES)) throw new Error(`attnlens: unsupported dtype "${String(dtype)}"`);
   if (!Array.isArray(shape)) throw new Error("attnlens: shape must be a list of integers");
@@ -74,13 +80,73 @@ export function decodeArray(payload: EncodedArray): Float32Array {
       `attnlens: buffer has ${view.byteLength} bytes but ${dtype} shape [${shape.join(", ")}] needs ${expected}`,
     );
   }
+  return { view, count };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Decode an array payload into a Float32Array of `product(shape)` values (row-major). float16 and
+ * float32 are the values, uint8 is value / 255 (Python's [0, 1] encoding), uint16 and uint32 are the
+ * integers themselves (exact below 2^24; use decodeIntegers for exact uint32).
+ */
+export function decodeArray(payload: EncodedArray, table?: Float32Array): Float32Array {
+  const { view, count } = checked(payload);
   const out = new Float32Array(count);
-  if (dtype === "float32") {
-    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-  } else if (dtype === "float16") {
-    for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
-  } else {
-    for (let i = 0; i < count; i++) out[i] = view.getUint8(i) / 255;
+  switch (payload.dtype) {
+    case "float32":
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+      break;
+    case "float16":
+      if (table) for (let i = 0; i < count; i++) out[i] = table[view.getUint16(i * 2, true)]!;
+      else for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+      break;
+    case "uint8":
+      for (let i = 0; i < count; i++) out[i] = view.getUint8(i) / 255;
+      break;
+    case "uint16":
+      for (let i = 0; i < count; i++) out[i] = view.getUint16(i * 2, true);
+      break;
+    case "uint32":
+      for (let i = 0; i < count; i++) out[i] = view.getUint32(i * 4, true);
+      break;
   }
   return out;
+}
+
+/** uint8 / uint16 / uint32 payloads as exact unsigned integers (no scaling). */
+export function decodeIntegers(payload: EncodedArray): Uint32Array {
+  const { view, count } = checked(payload);
+  const out = new Uint32Array(count);
+  switch (payload.dtype) {
+    case "uint8":
+      for (let i = 0; i < count; i++) out[i] = view.getUint8(i);
+      break;
+    case "uint16":
+      if (LITTLE_ENDIAN && view.byteOffset % 2 === 0) out.set(new Uint16Array(view.buffer, view.byteOffset, count));
+      else for (let i = 0; i < count; i++) out[i] = view.getUint16(i * 2, true);
+      break;
+    case "uint32":
+      if (LITTLE_ENDIAN && view.byteOffset % 4 === 0) out.set(new Uint32Array(view.buffer, view.byteOffset, count));
+      else for (let i = 0; i < count; i++) out[i] = view.getUint32(i * 4, true);
+      break;
+    default:
+      throw new Error(`attnlens: ${payload.dtype} is not an integer dtype`);
+  }
+  return out;
+}
+
+/**
+ * Attention-like values without copying where possible: uint8 stays a byte view (scale 1/255), the
+ * rest become Float32Array (scale 1).
+ */
+export function decodeScaled(
+  payload: EncodedArray,
+  table?: Float32Array,
+): { data: Float32Array | Uint8Array; scale: number } {
+  if (payload.dtype === "uint8") {
+    const { view, count } = checked(payload);
+    return { data: new Uint8Array(view.buffer, view.byteOffset, count), scale: 1 / 255 };
+  }
+  return { data: decodeArray(payload, table), scale: 1 };
 }

@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
-import { devMeta, encode, syntheticLayer } from "../dev/synthetic";
+import { devMeta, encode, syntheticArrays, syntheticLayer } from "../dev/synthetic";
 import { decodeArray } from "./decode";
-import { boot, decodeAttention, decodeBase64, notSavedMessage, parseState, STATE_SELECTOR } from "./static-page";
+import { requestKey } from "./replies";
+import { boot, decodeBase64, notSavedMessage, parseState, STATE_SELECTOR } from "./static-page";
 
 function toBase64(view: DataView): string {
   let s = "";
@@ -15,11 +16,17 @@ const H = 2;
 const N = TOKENS.length;
 
 function stateJson(layers: number[], extra: Record<string, unknown> = {}): string {
-  const _attention: Record<string, unknown> = {};
-  for (const l of layers) {
-    const p = encode(syntheticLayer(l, H, N), [H, N, N], "float16", 8);
-    _attention[String(l)] = { dtype: p.dtype, shape: p.shape, buffer: { base64: toBase64(p.buffer as DataView) } };
-  }
+  const _replies: Record<string, unknown> = {};
+  const add = (what: string, layer?: number) => {
+    const built = syntheticArrays(what, { nLayers: 3, nHeads: H, tokens: TOKENS, layer })!;
+    const arrays: Record<string, unknown> = {};
+    for (const [name, a] of Object.entries(built.arrays))
+      arrays[name] = { dtype: a.dtype, shape: a.shape, buffer: { base64: toBase64(a.buffer as DataView) } };
+    const key = requestKey(what, "self", layer);
+    _replies[key] = { kind: "reply", what, key, arrays, data: built.data };
+  };
+  for (const l of layers) add("attention", l);
+  add("logit_lens");
   const state = {
     layer: layers[0] ?? 0,
     heads: [0, 1],
@@ -29,7 +36,7 @@ function stateJson(layers: number[], extra: Record<string, unknown> = {}): strin
     view: "head",
     mode: "lines",
     _meta: devMeta(TOKENS, 3, H, "tiny"),
-    _attention,
+    _replies,
     ...extra,
   };
   // What Python's _script_safe does to the JSON text.
@@ -56,9 +63,7 @@ describe("static page", () => {
     expect(decodeBase64("").byteLength).toBe(0);
     expect(() => decodeBase64("not base64!")).toThrow(/base64/);
     const p = encode(syntheticLayer(1, H, N), [H, N, N], "float16", 8);
-    const att = decodeAttention({ "1": { dtype: "float16", shape: p.shape, buffer: { base64: toBase64(p.buffer as DataView) } }, x: 1 });
-    expect(Object.keys(att)).toEqual(["1"]);
-    const back = decodeArray({ dtype: "float16", shape: att["1"]!.shape, buffer: att["1"]!.buffer });
+    const back = decodeArray({ dtype: "float16", shape: p.shape, buffer: decodeBase64(toBase64(p.buffer as DataView)) });
     expect(back).toEqual(decodeArray(p));
   });
 
@@ -98,7 +103,8 @@ describe("static page", () => {
     slider.value = "2"; // not embedded in A (only in B)
     slider.dispatchEvent(new Event("input", { bubbles: true }));
     await new Promise((r) => setTimeout(r, 50));
-    expect(a.querySelector(".al-status")!.textContent).toContain(notSavedMessage(2));
+    expect(a.querySelector(".al-status")!.textContent).toContain(notSavedMessage("attention:self:2"));
+    expect(notSavedMessage("attention:self:2")).toContain("needs a running kernel");
     expect(b.querySelector(".al-status")!.textContent).toBe("");
     for (const x of booted) x.cleanup();
     expect(document.querySelectorAll(".attnlens").length).toBe(0);

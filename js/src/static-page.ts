@@ -1,27 +1,22 @@
 /**
  * Self-contained offline page (Python's `Lens.save_html`): every
  * `<script type="application/vnd.attnlens+json">` element holds one widget's state as JSON,
- * `{layer, heads, token, target, neuron, view, mode, _meta, _attention}`, where `_attention` maps a
- * layer ("3") to `{dtype, shape, buffer: {base64}}`. Each becomes an independent widget over an in-page
- * model, inserted right after its script element. Layers that were not saved are answered with an error.
+ * `{layer, heads, token, target, neuron, view, mode, stack, _meta, _replies}`, where `_replies` maps a
+ * request key ("attention:self:3") to a reply whose arrays carry `buffer: {base64}`. Each becomes an
+ * independent widget over an in-page model, inserted right after its script element. Requests for keys
+ * that were not saved are answered with an error saying they need a running kernel.
  * Nothing is fetched; the JSON is only ever parsed as JSON.
  */
 import { createMemoryModel, type MemoryModel } from "./memory-model";
+import { decodeBase64 } from "./base64";
+import { requestKey, toBinary } from "./replies";
 import type { AnyModel } from "./types";
 import { render } from "./widget";
 
 export const STATE_SELECTOR = 'script[type="application/vnd.attnlens+json"]';
 const BOOTED = "data-attnlens-booted";
 
-/** Base64 (standard alphabet, padding optional, whitespace ignored) to a DataView over fresh bytes. */
-export function decodeBase64(text: string): DataView {
-  const clean = text.replace(/[\s]/g, "");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) throw new Error("attnlens: attention buffer is not valid base64");
-  const binary = atob(clean);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new DataView(bytes.buffer);
-}
+export { decodeBase64 };
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
@@ -42,47 +37,68 @@ export function parseState(text: string): Record<string, unknown> {
   return value;
 }
 
-export interface EmbeddedLayer {
-  dtype: string;
-  shape: number[];
-  buffer: DataView;
+/** What a request for an unsaved key says: `… needs a running kernel`. */
+export function notSavedMessage(key: string): string {
+  const [what = "", , layer, neuron] = key.split(":");
+  const names: Record<string, string> = {
+    attention: "attention",
+    thumbnails: "the model view's thumbnails",
+    qk: "q/k vectors",
+    logit_lens: "the logit lens",
+    mlp_top: "top MLP neurons",
+    neuron: "the activations of this neuron",
+  };
+  let what2 = names[what] ?? what;
+  if (what === "neuron" && neuron !== undefined) what2 = `neuron ${neuron}`;
+  const where = layer !== undefined ? ` of layer ${layer}` : "";
+  return `${what2.charAt(0).toUpperCase()}${what2.slice(1)}${where} was not saved in this page; it needs a running kernel.`;
 }
 
-/** `_attention` with every base64 buffer decoded to a DataView; malformed entries are left out. */
-export function decodeAttention(value: unknown): Record<string, EmbeddedLayer> {
-  const out: Record<string, EmbeddedLayer> = {};
-  if (!isObject(value)) return out;
-  for (const [layer, entry] of Object.entries(value)) {
-    if (!isObject(entry) || !/^\d+$/.test(layer)) continue;
-    const { dtype, shape, buffer } = entry;
-    if (typeof dtype !== "string" || !Array.isArray(shape)) continue;
-    let view: DataView | null = null;
-    if (isObject(buffer) && typeof buffer.base64 === "string") view = decodeBase64(buffer.base64);
-    else if (buffer instanceof DataView) view = buffer;
-    if (view) out[String(Number(layer))] = { dtype, shape: shape.map(Number), buffer: view };
-  }
-  return out;
+function isReply(x: unknown): x is { what?: unknown; arrays: Record<string, { dtype: string; shape: number[]; buffer: unknown }>; data?: unknown } {
+  return isObject(x) && isObject(x.arrays);
 }
 
-export function notSavedMessage(layer: number): string {
-  return `Layer ${layer} was not saved in this page; open the notebook with a running kernel to compute it.`;
-}
-
-/** An in-page model for one embedded state; answers attention_request from the embedded layers. */
+/**
+ * An in-page model for one embedded state. Its `_replies` (buffers as `{base64}`, decoded lazily by
+ * the widget's reply cache) seed the page; requests for other keys are answered with an error that
+ * says they need a running kernel.
+ */
 export function modelFromState(state: Record<string, unknown>): MemoryModel {
-  const attention = decodeAttention(state._attention);
+  const replies = isObject(state._replies) ? (state._replies as Record<string, unknown>) : {};
+  const { _attention: _legacy, ...rest } = state; // the legacy seed is not read any more
+  void _legacy;
   return createMemoryModel(
-    { ...state, _attention: attention },
+    { ...rest, _replies: replies },
     {
       onSend(content, model) {
-        if (!isObject(content) || content.kind !== "attention_request") return;
-        const layer = Number(content.layer);
-        if (!Number.isInteger(layer)) return;
+        if (!isObject(content) || content.kind !== "request") return;
+        const key = requestKey(
+          String(content.what),
+          String(content.stack),
+          typeof content.layer === "number" ? content.layer : undefined,
+          typeof content.neuron === "number" ? content.neuron : undefined,
+        );
+        const id = content.id;
         // Answer asynchronously, as a kernel would.
         setTimeout(() => {
-          const p = attention[String(layer)];
-          if (p) model.emitCustom({ kind: "attention", layer, dtype: p.dtype, shape: p.shape }, [p.buffer]);
-          else model.emitCustom({ kind: "error", layer, message: notSavedMessage(layer) });
+          const r = replies[key];
+          if (!isReply(r)) {
+            model.emitCustom({ kind: "error", key, id, message: notSavedMessage(key) });
+            return;
+          }
+          const buffers: DataView[] = [];
+          const arrays: Record<string, unknown> = {};
+          try {
+            for (const [name, spec] of Object.entries(r.arrays)) {
+              const b = toBinary(spec.buffer);
+              buffers.push(b instanceof DataView ? b : ArrayBuffer.isView(b) ? new DataView(b.buffer, b.byteOffset, b.byteLength) : new DataView(b));
+              arrays[name] = { dtype: spec.dtype, shape: spec.shape, buffer: buffers.length - 1 };
+            }
+          } catch (err) {
+            model.emitCustom({ kind: "error", key, id, message: err instanceof Error ? err.message : String(err) });
+            return;
+          }
+          model.emitCustom({ kind: "reply", what: r.what, key, id, arrays, data: r.data ?? {} }, buffers);
         }, 0);
       },
     },

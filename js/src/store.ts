@@ -11,7 +11,10 @@ export interface Selection {
   /** Hovered token (page-only, not synced), or null. */
   hover: number | null;
   mode: Mode;
+  /** Visible views, comma-separated in page order ("head,logit_lens"). */
   view: string;
+  /** Attention stack shown ("self"; "encoder" / "decoder" / "cross" for seq2seq models). */
+  stack: string;
   target: number | null;
   neuron: number | null;
 }
@@ -31,6 +34,7 @@ export const DEFAULT_SELECTION: Readonly<Selection> = Object.freeze({
   hover: null,
   mode: "lines",
   view: "head",
+  stack: "self",
   target: null,
   neuron: null,
 });

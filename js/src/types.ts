@@ -10,31 +10,57 @@ export interface AnyModel {
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
 }
 
-/** `_meta` trait (read-only, from Python). */
+/** Which token list a stack's queries or keys come from. */
+export type Side = "input" | "source" | "target";
+
+/** One attention stack of `_meta.stacks` ("self"; or "encoder", "decoder", "cross" for seq2seq). */
+export interface StackMeta {
+  name: string;
+  n_layers: number;
+  n_heads: number;
+  kv_heads: number;
+  queries: Side;
+  keys: Side;
+  has_qk: boolean;
+  has_mlp: boolean;
+}
+
+/** `_meta` trait (read-only, from Python), normalised by readMeta. */
 export interface Meta {
   tokens: string[];
+  /** Decoder tokens of a seq2seq model, else null. */
+  target_tokens: string[] | null;
   n_layers: number;
   n_heads: number;
   n_tokens: number;
   model_name: string;
+  model_type: string;
   causal: boolean;
   special: boolean[];
+  has_logit_lens: boolean;
+  stacks: StackMeta[];
 }
 
-export type DType = "float16" | "uint8" | "float32";
+export type DType = "float16" | "uint8" | "float32" | "uint16" | "uint32";
 
-/** One layer as Python serialises it: shape [heads, n_tokens, n_tokens], row = query, column = key. */
+/** An array as Python serialises it: little-endian values of `dtype`, row-major `shape`. */
 export interface EncodedArray {
   dtype: DType;
   shape: number[];
   buffer: DataView | ArrayBuffer | ArrayBufferView;
 }
 
-/** A decoded layer: data[h * n * n + i * n + j] = attention of query i to key j in head h. */
+/**
+ * A decoded attention layer, [heads, nq, nk] row-major: row = query, column = key.
+ * The weight of query i to key j in head h is `data[(h * nq + i) * nk + j] * scale`
+ * (uint8 payloads stay bytes with scale 1/255: no copy, even at 8,192 tokens).
+ */
 export interface LayerAttention {
   heads: number;
-  n: number;
-  data: Float32Array;
+  nq: number;
+  nk: number;
+  data: Float32Array | Uint8Array;
+  scale: number;
 }
 
 export type LayerState =
@@ -43,7 +69,7 @@ export type LayerState =
   | { state: "error"; message: string }
   | { state: "no-kernel"; message: string };
 
-/** What a view needs to read attention; implemented per widget instance by AttentionCache. */
+/** What a view needs to read attention of one stack; backed by the widget's ReplyCache. */
 export interface AttentionSource {
   /** The decoded layer, or undefined when it is not in the page (yet). */
   get(layer: number): LayerAttention | undefined;
@@ -51,11 +77,6 @@ export interface AttentionSource {
   /** Ask for the layer if the page lacks it (no-op when present or already asked). */
   ensure(layer: number): void;
   subscribe(fn: () => void): () => void;
-}
-
-export interface ViewData {
-  meta: Meta;
-  attention: AttentionSource;
 }
 
 export interface ViewHandle {

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
-import { devMeta, encode, syntheticLayer } from "../dev/synthetic";
+import { devMeta, encode, inlineReply, replyMessage, syntheticArrays, syntheticLayer } from "../dev/synthetic";
+import { requestKey } from "./replies";
 import widget from "./index";
 import { createMemoryModel, type MemoryModel } from "./memory-model";
 import { LINES_MAX_WIDTH, LINES_MIN_WIDTH, linesWidthFor } from "./views/head/index";
@@ -9,8 +10,10 @@ const TOKENS = ["<bos>", "The", " cat", "<script>alert(1)</script>", "\n", " sat
 const H = 3;
 const L = 4;
 
-function makeModel(extra: Record<string, unknown> = {}): MemoryModel {
+function makeModel(extra: Record<string, unknown> = {}, answer = true): MemoryModel {
   const n = TOKENS.length;
+  const o = { nLayers: L, nHeads: H, tokens: TOKENS };
+  const k0 = requestKey("attention", "self", 0);
   return createMemoryModel(
     {
       layer: 0,
@@ -19,17 +22,21 @@ function makeModel(extra: Record<string, unknown> = {}): MemoryModel {
       target: null,
       neuron: null,
       view: "head",
+      stack: "self",
       mode: "lines",
       _meta: devMeta(TOKENS, L, H),
-      _attention: { "0": encode(syntheticLayer(0, H, n), [H, n, n], "float16", 8) },
+      _replies: { [k0]: inlineReply("attention", k0, { arrays: { attention: encode(syntheticLayer(0, H, n), [H, n, n], "float16", 8) }, data: {} }) },
       ...extra,
     },
     {
       onSend(content, model) {
-        const c = content as { kind: string; layer: number };
-        if (c.kind !== "attention_request") return;
-        const p = encode(syntheticLayer(c.layer, H, n), [H, n, n], "uint8", 16);
-        model.emitCustom({ kind: "attention", layer: c.layer, dtype: p.dtype, shape: p.shape }, [p.buffer as DataView]);
+        const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number };
+        if (!answer || c.kind !== "request") return;
+        const key = requestKey(c.what, c.stack, c.layer, c.neuron);
+        const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron });
+        if (!built) return;
+        const m = replyMessage(c.what, key, c.id, built);
+        model.emitCustom(m.content, m.buffers);
       },
     },
   );
@@ -105,7 +112,7 @@ describe("widget", () => {
     expect(root.getAttribute("data-layer")).toBe("2");
     expect((root.querySelector('[data-control="layer"]') as HTMLInputElement).value).toBe("2");
     expect(root.textContent).toContain("Layer 2 (layers 0–3)");
-    expect(model.sent.at(-1)).toEqual({ content: { kind: "attention_request", layer: 2 }, buffers: undefined });
+    expect(model.sent.at(-1)!.content).toMatchObject({ kind: "request", what: "attention", stack: "self", layer: 2 });
     model.pythonSet("heads", [2, 0, 0, 9]);
     expect(root.getAttribute("data-heads")).toBe("0,2");
     expect(root.querySelector('[data-control="heads-all"]')!.textContent).toBe("Show all");
@@ -153,7 +160,7 @@ describe("widget", () => {
     return new Promise<void>((resolve) => {
       setTimeout(() => {
         expect(status.textContent).toContain("loading layer 1");
-        model.emitCustom({ kind: "error", message: "no layer 1 in this trace" });
+        model.emitCustom({ kind: "error", key: "attention:self:1", message: "no layer 1 in this trace" });
         setTimeout(() => {
           expect(root.textContent).toContain("no layer 1 in this trace");
           resolve();

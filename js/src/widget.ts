@@ -1,58 +1,142 @@
 /**
  * anywidget glue: reads the traits, creates one store per widget instance, syncs store ⇄ traits both
- * ways, mounts the controls and the current view, and tears everything down in the returned cleanup.
+ * ways, mounts the controls and the visible views (several side by side), handles the keyboard, and
+ * tears everything down in the returned cleanup.
  */
-import { AttentionCache } from "./attention";
-import { mountHeadToggles, mountLayerSlider } from "./controls";
+import { mountHeadToggles, mountLayerSlider, mountStackSelect, mountViewPicker } from "./controls";
 import { h, listen } from "./dom";
+import { attentionSource, ReplyCache } from "./replies";
 import { createStore, type Selection, type Store } from "./store";
-import type { AnyModel, Meta, ViewData, ViewHandle } from "./types";
+import type { AnyModel, Meta, StackMeta, ViewHandle } from "./types";
+import type { MountFn, ViewData } from "./views/common/index";
 import { mount as mountHeadView } from "./views/head/index";
+import { mount as mountLogitLens } from "./views/logit_lens/index";
+import { mount as mountMlp } from "./views/mlp/index";
+import { mount as mountModelView } from "./views/model/index";
+import { mount as mountNeuronView } from "./views/neuron/index";
 
-type MountFn = (el: HTMLElement, store: Store, data: ViewData) => ViewHandle;
-const VIEWS: Readonly<Record<string, MountFn>> = Object.freeze({ head: mountHeadView });
+export const VIEW_NAMES = ["head", "model", "neuron", "logit_lens", "mlp"] as const;
+export const VIEW_TITLES: Readonly<Record<string, string>> = Object.freeze({
+  head: "Head view",
+  model: "Model view",
+  neuron: "Neuron view",
+  logit_lens: "Logit lens",
+  mlp: "MLP neurons",
+});
+const VIEWS: Readonly<Record<string, MountFn>> = Object.freeze({
+  head: mountHeadView,
+  model: mountModelView,
+  neuron: mountNeuronView,
+  logit_lens: mountLogitLens,
+  mlp: mountMlp,
+});
+/** Below this width (px) the views stack in one column. */
+export const NARROW_WIDTH = 700;
 
 /** Traits mirrored in the store (both ways). `hover` stays in the page. */
-export const SYNCED_TRAITS = ["layer", "heads", "token", "mode", "view", "target", "neuron"] as const;
+export const SYNCED_TRAITS = ["layer", "heads", "token", "mode", "view", "stack", "target", "neuron"] as const;
 type SyncedKey = (typeof SYNCED_TRAITS)[number];
 
 function isInt(x: unknown): x is number {
   return typeof x === "number" && Number.isInteger(x);
 }
 
+function readStacks(value: unknown, nLayers: number, nHeads: number): StackMeta[] {
+  const out: StackMeta[] = [];
+  if (Array.isArray(value)) {
+    for (const s of value) {
+      if (typeof s !== "object" || s === null || typeof (s as StackMeta).name !== "string") continue;
+      const st = s as Partial<StackMeta> & { name: string };
+      const side = (x: unknown) => (x === "source" || x === "target" ? x : "input");
+      const heads = isInt(st.n_heads) && st.n_heads > 0 ? st.n_heads : nHeads;
+      out.push({
+        name: st.name,
+        n_layers: isInt(st.n_layers) && st.n_layers > 0 ? st.n_layers : nLayers,
+        n_heads: heads,
+        kv_heads: isInt(st.kv_heads) && st.kv_heads > 0 ? st.kv_heads : heads,
+        queries: side(st.queries),
+        keys: side(st.keys),
+        has_qk: Boolean(st.has_qk),
+        has_mlp: Boolean(st.has_mlp),
+      });
+    }
+  }
+  if (out.length === 0) {
+    out.push({ name: "self", n_layers: nLayers, n_heads: nHeads, kv_heads: nHeads, queries: "input", keys: "input", has_qk: false, has_mlp: false });
+  }
+  return out;
+}
+
 export function readMeta(value: unknown): Meta | null {
   if (typeof value !== "object" || value === null) return null;
   const m = value as Partial<Meta>;
   if (!Array.isArray(m.tokens)) return null;
-  const tokens = m.tokens.map((t) => (typeof t === "string" ? t : String(t)));
+  const str = (t: unknown) => (typeof t === "string" ? t : String(t));
+  const tokens = m.tokens.map(str);
+  const nLayers = isInt(m.n_layers) && m.n_layers > 0 ? m.n_layers : 1;
+  const nHeads = isInt(m.n_heads) && m.n_heads > 0 ? m.n_heads : 1;
   return {
     tokens,
-    n_layers: isInt(m.n_layers) && m.n_layers > 0 ? m.n_layers : 1,
-    n_heads: isInt(m.n_heads) && m.n_heads > 0 ? m.n_heads : 1,
+    target_tokens: Array.isArray(m.target_tokens) ? m.target_tokens.map(str) : null,
+    n_layers: nLayers,
+    n_heads: nHeads,
     n_tokens: tokens.length,
     model_name: typeof m.model_name === "string" ? m.model_name : "",
+    model_type: typeof m.model_type === "string" ? m.model_type : "",
     causal: Boolean(m.causal),
     special: Array.isArray(m.special) ? m.special.map(Boolean) : tokens.map(() => false),
+    has_logit_lens: Boolean(m.has_logit_lens),
+    stacks: readStacks(m.stacks, nLayers, nHeads),
   };
 }
 
+export function stackOf(meta: Meta, name: string): StackMeta {
+  return meta.stacks.find((s) => s.name === name) ?? meta.stacks[0]!;
+}
+
+/** Tokens on a stack's query or key side. */
+export function sideTokens(meta: Meta, side: StackMeta["queries"]): string[] {
+  return side === "target" && meta.target_tokens ? meta.target_tokens : meta.tokens;
+}
+
+/** The stack the logit lens reads (Python's `_logits_stack`): a decoder's self-attention, else the first. */
+export function logitsStackOf(meta: Meta): StackMeta {
+  return meta.stacks.find((s) => s.name === "decoder") ?? meta.stacks.find((s) => s.name === "self") ?? meta.stacks[0]!;
+}
+
+/** Parse the `view` list: known names in order, unique; unknown names are kept (the page says so). */
+export function parseViews(value: unknown): string[] {
+  if (typeof value !== "string") return ["head"];
+  const names = value
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+  const out = [...new Set(names)];
+  return out.length ? out : ["head"];
+}
+
 /** Turn a trait value into a valid store value (clamped, sorted, nulls kept). */
-export function sanitize(key: SyncedKey, value: unknown, meta: Meta): Selection[SyncedKey] | undefined {
+export function sanitize(key: SyncedKey, value: unknown, meta: Meta, stackName?: string): Selection[SyncedKey] | undefined {
+  const st = stackOf(meta, stackName ?? (typeof value === "string" ? value : ""));
   switch (key) {
     case "layer":
-      return isInt(value) ? Math.max(0, Math.min(meta.n_layers - 1, value)) : undefined;
+      return isInt(value) ? Math.max(0, Math.min(st.n_layers - 1, value)) : undefined;
     case "heads": {
-      if (value === null || value === undefined) return Array.from({ length: meta.n_heads }, (_, i) => i);
+      if (value === null || value === undefined) return Array.from({ length: st.n_heads }, (_, i) => i);
       if (!Array.isArray(value)) return undefined;
-      const set = new Set(value.filter((x): x is number => isInt(x) && x >= 0 && x < meta.n_heads));
+      const set = new Set(value.filter((x): x is number => isInt(x) && x >= 0 && x < st.n_heads));
       return [...set].sort((a, b) => a - b);
     }
-    case "token":
-      return isInt(value) && value >= 0 && value < meta.tokens.length ? value : null;
+    case "token": {
+      const n = Math.max(sideTokens(meta, st.queries).length, sideTokens(meta, st.keys).length);
+      return isInt(value) && value >= 0 && value < n ? value : null;
+    }
     case "mode":
       return value === "heatmap" ? "heatmap" : "lines";
     case "view":
-      return typeof value === "string" && value ? value : "head";
+      return parseViews(value).join(",");
+    case "stack":
+      return typeof value === "string" && meta.stacks.some((s) => s.name === value) ? value : meta.stacks[0]!.name;
     case "target":
     case "neuron":
       return isInt(value) ? value : null;
@@ -72,17 +156,16 @@ function setAttrs(root: HTMLElement, s: Readonly<Selection>) {
   root.setAttribute("data-neuron", s.neuron === null ? "" : String(s.neuron));
   root.setAttribute("data-view", s.view);
   root.setAttribute("data-mode", s.mode);
+  root.setAttribute("data-stack", s.stack);
 }
 
 export function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void {
   const doc = el.ownerDocument;
-  const root = h(doc, "div", { class: "attnlens", tabindex: "0" }); // tabindex: gets data-lm-suppress-shortcuts
+  const root = h(doc, "div", { class: "attnlens", tabindex: "0", "aria-label": "attnlens: attention explorer" });
   el.append(root);
   let teardown: () => void = () => {};
   // Keys typed in the widget never leave it: the notebook's command-mode shortcuts ("b", "a", "dd",
-  // arrows…) must not act on them. The widget's own handling runs first (Enter/Space on buttons and the
-  // arrows on the slider are default actions, unaffected; Escape is handled by a listener on the root).
-  // Together with data-lm-suppress-shortcuts on every focusable element (see dom.ts).
+  // arrows…) must not act on them. Together with data-lm-suppress-shortcuts on every focusable element.
   const offKeys = listen<KeyboardEvent>(root, "keydown", (e) => e.stopPropagation());
 
   const build = () => {
@@ -108,58 +191,175 @@ export function render({ model, el }: { model: AnyModel; el: HTMLElement }): () 
   };
 }
 
-function mountAll(model: AnyModel, root: HTMLElement, meta: Meta): () => void {
-  const doc = root.ownerDocument;
-  const cleanups: (() => void)[] = [];
+/** Is this keydown for a text field or a control that uses the arrows itself? */
+function ownsArrows(t: EventTarget | null): boolean {
+  if (!(t instanceof Element)) return false;
+  const tag = t.tagName.toLowerCase();
+  return tag === "input" || tag === "select" || tag === "textarea" || t.closest("[data-arrow-keys]") !== null;
+}
 
+function initialSelection(model: AnyModel, meta: Meta): Partial<Selection> {
   const initial: Partial<Selection> = {};
+  const stack = sanitize("stack", model.get("stack"), meta) as string;
+  initial.stack = stack;
   for (const key of SYNCED_TRAITS) {
-    const v = sanitize(key, model.get(key), meta);
+    if (key === "stack") continue;
+    const v = sanitize(key, model.get(key), meta, stack);
     if (v !== undefined) (initial as Record<string, unknown>)[key] = v;
   }
-  if (initial.heads === undefined) initial.heads = Array.from({ length: meta.n_heads }, (_, i) => i);
-  const store = createStore(initial);
-  const attention = new AttentionCache(model, { nLayers: meta.n_layers });
-  cleanups.push(() => attention.destroy());
+  if (initial.heads === undefined) initial.heads = Array.from({ length: stackOf(meta, stack).n_heads }, (_, i) => i);
+  return initial;
+}
+
+function mountAll(model: AnyModel, root: HTMLElement, meta: Meta): () => void {
+  const doc = root.ownerDocument;
+  const win = doc.defaultView;
+  const cleanups: (() => void)[] = [];
+
+  const store = createStore(initialSelection(model, meta));
+  const replies = new ReplyCache(model);
+  cleanups.push(() => replies.destroy());
+  const logits = logitsStackOf(meta);
 
   // ---- layout -------------------------------------------------------------------------------
   const header = h(doc, "div", { class: "al-header" });
-  const titleText = meta.model_name ? `attention · ${meta.model_name}` : "attention";
-  const title = h(doc, "div", { class: "al-title" }, titleText);
-  header.append(title);
+  const titleText = meta.model_name ? `attnlens · ${meta.model_name}` : "attnlens";
+  header.append(h(doc, "div", { class: "al-title" }, titleText));
+  const picker = h(doc, "div", { class: "al-picker-wrap" });
+  header.append(picker);
   const controls = h(doc, "div", { class: "al-controls" });
-  const body = h(doc, "div", { class: "al-body" });
   const message = h(doc, "div", { class: "al-message", role: "alert" });
   message.hidden = true;
+  const body = h(doc, "div", { class: "al-views" });
   root.append(header, controls, message, body);
-  cleanups.push(mountLayerSlider(controls, store, meta.n_layers));
-  cleanups.push(mountHeadToggles(controls, store, meta.n_heads));
+  cleanups.push(mountViewPicker(picker, store, VIEW_NAMES, VIEW_TITLES));
+  if (meta.stacks.length > 1) cleanups.push(mountStackSelect(header, store, meta.stacks));
 
-  // ---- view ---------------------------------------------------------------------------------
-  let view: ViewHandle | null = null;
-  let viewName = "";
-  const mountView = (name: string) => {
-    if (name === viewName && view) return;
-    view?.destroy();
-    view = null;
-    body.replaceChildren();
-    viewName = name;
-    const fn = VIEWS[name];
-    if (fn) view = fn(body, store, { meta, attention });
-    else body.append(h(doc, "p", { class: "al-status", "data-state": "error" }, `The "${name}" view is not available in this version.`));
+  // ---- width: views side by side, or one column below NARROW_WIDTH -------------------------
+  const layout = () => {
+    const w = root.clientWidth;
+    const n = body.children.length;
+    const narrow = w > 0 && w < NARROW_WIDTH;
+    root.classList.toggle("al-narrow", narrow);
+    body.style.setProperty("--al-cols", String(narrow || n <= 1 ? 1 : Math.min(2, n)));
   };
-  mountView(store.get().view);
+  if (win && typeof win.ResizeObserver === "function") {
+    const ro = new win.ResizeObserver(() => layout());
+    ro.observe(root);
+    cleanups.push(() => ro.disconnect());
+  }
+
+  // ---- stack-dependent part: controls and views (rebuilt when the stack changes) -------------
+  const drawnLayer = new Map<string, number>();
+  const drawn = (view: string, layer: number) => {
+    drawnLayer.set(view, layer);
+    const s = store.get();
+    if (s.layer !== layer) return;
+    for (const name of parseViews(s.view)) if (VIEWS[name] && drawnLayer.get(name) !== s.layer) return;
+    root.setAttribute("data-drawn-layer", String(layer));
+    const Ev = win?.CustomEvent;
+    if (Ev) root.dispatchEvent(new Ev("attnlens-drawn", { detail: { layer, views: s.view } }));
+  };
+
+  let stackCleanups: (() => void)[] = [];
+  const mounted = new Map<string, { panel: HTMLElement; handle: ViewHandle | null }>();
+  let data: ViewData;
+
+  const destroyViews = () => {
+    for (const v of mounted.values()) {
+      v.handle?.destroy();
+      v.panel.remove();
+    }
+    mounted.clear();
+    drawnLayer.clear();
+  };
+
+  const syncViews = () => {
+    const names = parseViews(store.get().view);
+    for (const [name, v] of mounted) {
+      if (!names.includes(name)) {
+        v.handle?.destroy();
+        v.panel.remove();
+        mounted.delete(name);
+        drawnLayer.delete(name);
+      }
+    }
+    for (const name of names) {
+      let v = mounted.get(name);
+      if (!v) {
+        const panel = h(doc, "section", { class: "al-view", "data-view-name": name, "aria-label": VIEW_TITLES[name] ?? name });
+        panel.append(h(doc, "h3", { class: "al-view-title" }, VIEW_TITLES[name] ?? name));
+        const inner = h(doc, "div", { class: "al-view-body" });
+        panel.append(inner);
+        const fn = VIEWS[name];
+        let handle: ViewHandle | null = null;
+        if (fn) handle = fn(inner, store, data);
+        else inner.append(h(doc, "p", { class: "al-status", "data-state": "error" }, `The "${name}" view is not available in this version.`));
+        v = { panel, handle };
+        mounted.set(name, v);
+      }
+      body.append(v.panel); // page order follows the list
+    }
+    layout();
+  };
+
+  const buildStack = () => {
+    for (const fn of stackCleanups.splice(0).reverse()) fn();
+    destroyViews();
+    controls.replaceChildren();
+    const s = store.get();
+    const st = stackOf(meta, s.stack);
+    const queryTokens = sideTokens(meta, st.queries);
+    const keyTokens = sideTokens(meta, st.keys);
+    const specialOf = (side: StackMeta["queries"], toks: string[]) =>
+      side === "target" ? toks.map(() => false) : meta.special.slice(0, toks.length);
+    data = {
+      meta,
+      stack: st,
+      queryTokens,
+      keyTokens,
+      querySpecial: specialOf(st.queries, queryTokens),
+      keySpecial: specialOf(st.keys, keyTokens),
+      replies,
+      attention: attentionSource(replies, st.name, st.n_layers),
+      logitsStack: logits.name,
+      logitsTokens: sideTokens(meta, logits.queries),
+      drawn,
+    };
+    stackCleanups.push(mountLayerSlider(controls, store, st.n_layers));
+    stackCleanups.push(mountHeadToggles(controls, store, st.n_heads));
+    syncViews();
+  };
+  buildStack();
   cleanups.push(() => {
-    view?.destroy();
-    view = null;
+    for (const fn of stackCleanups.splice(0).reverse()) fn();
+    destroyViews();
   });
 
-  // ---- store → root attributes, view and traits ---------------------------------------------
+  // Static pages carry their replies as base64: decode the rest in the background after first paint.
+  if (win) {
+    const later = (fn: () => void) => win.setTimeout(fn, 0);
+    const t = win.setTimeout(() => replies.warm(replies.keys(), later), 50);
+    cleanups.push(() => win.clearTimeout(t));
+  }
+
+  // ---- store → root attributes, views and traits --------------------------------------------
   setAttrs(root, store.get());
   cleanups.push(
     store.subscribe((s, prev) => {
+      if (s.stack !== prev.stack) {
+        // Layer and heads must fit the new stack.
+        const st = stackOf(meta, s.stack);
+        const layer = Math.min(s.layer, st.n_layers - 1);
+        const heads = s.heads.filter((x) => x < st.n_heads);
+        if (layer !== s.layer || heads.length !== s.heads.length) {
+          store.set({ layer, heads: heads.length ? heads : Array.from({ length: st.n_heads }, (_, i) => i) });
+          return; // the nested set ran this listener with the final state
+        }
+      }
       setAttrs(root, s);
-      if (s.view !== prev.view) mountView(s.view);
+      if (s.stack !== prev.stack) buildStack();
+      else if (s.view !== prev.view) syncViews();
       let dirty = false;
       for (const key of SYNCED_TRAITS) {
         if (sameTrait(s[key], prev[key])) continue;
@@ -174,18 +374,18 @@ function mountAll(model: AnyModel, root: HTMLElement, meta: Meta): () => void {
   // ---- traits → store -----------------------------------------------------------------------
   for (const key of SYNCED_TRAITS) {
     const fn = () => {
-      const v = sanitize(key, model.get(key), meta);
+      const v = sanitize(key, model.get(key), meta, key === "stack" ? undefined : store.get().stack);
       if (v !== undefined) store.set({ [key]: v } as Partial<Selection>);
     };
     model.on(`change:${key}`, fn);
     cleanups.push(() => model.off(`change:${key}`, fn));
   }
 
-  // ---- errors from Python not tied to a layer -----------------------------------------------
+  // ---- errors from Python not tied to a request ---------------------------------------------
   const onMsg = (content: unknown) => {
     if (typeof content === "object" && content !== null && (content as { kind?: unknown }).kind === "error") {
-      const c = content as { message?: unknown; layer?: unknown };
-      if (c.layer !== undefined && c.layer !== null) return; // shown by the view for that layer
+      const c = content as { message?: unknown; key?: unknown; id?: unknown };
+      if (typeof c.key === "string" || typeof c.id === "number") return; // shown by the view that asked
       message.textContent = `attnlens: ${typeof c.message === "string" ? c.message : "the kernel reported an error"}`;
       message.hidden = false;
     }
@@ -193,18 +393,52 @@ function mountAll(model: AnyModel, root: HTMLElement, meta: Meta): () => void {
   model.on("msg:custom", onMsg);
   cleanups.push(() => model.off("msg:custom", onMsg));
 
-  // ---- keyboard (see render for why no key leaves the root) ----------------------------------
-  cleanups.push(
-    listen<KeyboardEvent>(root, "keydown", (e) => {
-      if (e.key === "Escape" && store.get().token !== null) {
-        store.set({ token: null });
-        e.preventDefault();
-      }
-    }),
-  );
+  // ---- keyboard: arrows move the token, [ and ] the layer, Esc unlocks ------------------------
+  cleanups.push(mountKeyboard(root, store, meta));
 
   return () => {
     for (const fn of cleanups.splice(0).reverse()) fn();
     root.replaceChildren();
   };
+}
+
+function mountKeyboard(root: HTMLElement, store: Store, meta: Meta): () => void {
+  return listen<KeyboardEvent>(root, "keydown", (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const s = store.get();
+    const st = stackOf(meta, s.stack);
+    if (e.key === "Escape") {
+      if (s.token !== null) {
+        store.set({ token: null });
+        e.preventDefault();
+      }
+      return;
+    }
+    if ((e.key === "[" || e.key === "]") && !ownsArrows(e.target)) {
+      const layer = Math.max(0, Math.min(st.n_layers - 1, s.layer + (e.key === "]" ? 1 : -1)));
+      store.set({ layer });
+      e.preventDefault();
+      return;
+    }
+    const delta = e.key === "ArrowDown" || e.key === "ArrowRight" ? 1 : e.key === "ArrowUp" || e.key === "ArrowLeft" ? -1 : 0;
+    if (delta === 0) return;
+    const t = e.target instanceof Element ? e.target : null;
+    const onToken = t?.closest("[data-token-index],[data-position]") ?? null;
+    if (!(t === root || onToken) || ownsArrows(t)) return;
+    const n = Math.max(sideTokens(meta, st.queries).length, sideTokens(meta, st.keys).length);
+    const from = s.token ?? (onToken ? Number(onToken.getAttribute("data-token-index") ?? onToken.getAttribute("data-position")) : delta > 0 ? -1 : n);
+    const token = Math.max(0, Math.min(n - 1, from + delta));
+    e.preventDefault();
+    store.set({ token, hover: null });
+    if (onToken) {
+      // Follow with the focus: the view rendered the new token's label synchronously.
+      const side = onToken.getAttribute("data-side");
+      const sel = onToken.hasAttribute("data-token-index")
+        ? `[data-token-index="${token}"]${side ? `[data-side="${side}"]` : ""}`
+        : `[data-position="${token}"]`;
+      const scope = onToken.closest(".al-view") ?? root;
+      const next = scope.querySelector<HTMLElement>(sel);
+      next?.focus({ preventScroll: false });
+    }
+  });
 }

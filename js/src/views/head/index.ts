@@ -1,25 +1,20 @@
 /**
- * Head view (like BertViz's head view): token labels on the left (query, "from") and right (key, "to"),
- * a canvas of lines between them with opacity = attention weight and one colour per selected head, and a
- * heatmap mode (mean over selected heads). mount(el, store, data) -> {destroy}.
+ * Head view (like BertViz's head view): query tokens on the left ("from"), key tokens on the right
+ * ("to"; a different list for cross-attention), a canvas of lines between them with opacity = weight
+ * and one colour per selected head, and a heatmap mode (mean over the selected heads).
+ *
+ * Both token axes are virtualised: only the rows on screen exist as labels and are drawn, so the view
+ * stays interactive at 4,096 tokens and more. mount(el, store, data) -> {destroy}.
  */
-import { headColor, sequentialColor } from "../../colors";
+import { headColor, sequentialColor, colorLut } from "../../colors";
 import { h, listen } from "../../dom";
-import type { Store, Selection } from "../../store";
+import type { Selection, Store } from "../../store";
 import { readTheme, watchTheme, type Theme } from "../../theme";
 import { formatToken } from "../../tokens";
-import type { LayerAttention, ViewData, ViewHandle } from "../../types";
-import {
-  canvasScale,
-  focusWeights,
-  meanMatrix,
-  rowAt,
-  rowCenter,
-  selectLines,
-  type Focus,
-  type LineSelection,
-  type Side,
-} from "./layout";
+import type { LayerAttention, ViewHandle } from "../../types";
+import { frameScheduler, sizeCanvas, type ViewData } from "../common/index";
+import { scrollToShow, visibleWindow, type Window } from "../common/geometry";
+import { focusWeights, meanRows, poolRow, rowCenter, selectLines, type Focus, type LineSelection, type Side } from "./layout";
 
 export const ROW_HEIGHT = 22;
 /** Key (column) labels above the heatmap: at most this many tokens, and only when a column is this wide. */
@@ -31,9 +26,12 @@ const KEY_LABEL_CHARS = 8;
 /** Width of the lines canvas: the room left by the two label columns, within these bounds (CSS px). */
 export const LINES_MIN_WIDTH = 240;
 export const LINES_MAX_WIDTH = 640;
-const LINES_DEFAULT_WIDTH = 320;
+/** Height of the scroll box (CSS px); rows beyond it scroll, and only the rows on screen are drawn. */
+export const VIEWPORT_HEIGHT = 440;
 const ALPHA_BUCKETS = 32;
 const SEGMENTS_PER_PATH = 64;
+/** Global colour max of the heatmap only below this many cells (else the max of the rows on screen). */
+const GLOBAL_MAX_CELLS = 4_000_000;
 
 const HINT_LINES =
   "Hover a token to see its attention; click it to lock (click again or press Esc to unlock). Left: from, right: to.";
@@ -46,16 +44,30 @@ export function linesWidthFor(total: number, leftW: number, rightW: number): num
   return Math.round(Math.max(LINES_MIN_WIDTH, Math.min(LINES_MAX_WIDTH, total - leftW - rightW - gaps)));
 }
 
+/** Width of a token column in `ch`: its longest label (capped at 20 characters, as formatToken cuts). */
+export function columnChars(tokens: readonly string[]): number {
+  let max = 1;
+  for (const t of tokens) {
+    const n = Math.min(20, Array.from(t).length || 1);
+    if (n > max) max = n;
+    if (max >= 20) break;
+  }
+  return max;
+}
+
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
   const doc = el.ownerDocument;
   const win = doc.defaultView;
-  const { meta, attention } = data;
-  const tokens = meta.tokens;
-  const nTokens = tokens.length;
+  const { attention } = data;
+  const qTokens = data.queryTokens;
+  const kTokens = data.keyTokens;
+  const nq = qTokens.length;
+  const nk = kTokens.length;
+  const nRows = Math.max(nq, nk);
   const cleanups: (() => void)[] = [];
 
   // ---- DOM skeleton -------------------------------------------------------------------------
-  const section = h(doc, "section", { class: "al-head", "aria-label": "attention head view" });
+  const section = h(doc, "div", { class: "al-head", "aria-label": "attention head view" });
   const bar = h(doc, "div", { class: "al-head-bar" });
   const modeBtn = h(doc, "button", { type: "button", class: "al-btn", "data-control": "mode" });
   const hint = h(doc, "p", { class: "al-hint" });
@@ -67,6 +79,8 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   grid.style.setProperty("--al-row", `${ROW_HEIGHT}px`);
   const left = h(doc, "div", { class: "al-col al-col-left", role: "group", "aria-label": "tokens attending (from)" });
   const right = h(doc, "div", { class: "al-col al-col-right", role: "group", "aria-label": "tokens attended to (to)" });
+  left.style.width = `calc(${columnChars(qTokens)}ch + 14px)`;
+  right.style.width = `calc(${columnChars(kTokens)}ch + 14px)`;
   const linesCell = h(doc, "div", { class: "al-lines-cell" });
   const linesCanvas = h(doc, "canvas", { class: "al-lines", "aria-hidden": "true" });
   linesCell.append(linesCanvas);
@@ -81,11 +95,11 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const heatKeys = h(doc, "div", { class: "al-heat-keys", "aria-hidden": "true" });
   heatKeys.style.height = `${KEYS_HEIGHT}px`;
   const keyLabels: HTMLElement[] = [];
-  if (nTokens <= MAX_KEY_LABELS) {
-    tokens.forEach((raw, j) => {
+  if (nk <= MAX_KEY_LABELS) {
+    kTokens.forEach((raw, j) => {
       const disp = formatToken(raw, KEY_LABEL_CHARS);
       const k = h(doc, "span", { class: "al-key", "data-key-index": String(j), title: `${disp.title} (key ${j})` });
-      if (meta.special?.[j]) k.classList.add("al-special");
+      if (data.keySpecial[j]) k.classList.add("al-special");
       k.textContent = disp.segments.map((seg) => seg.text).join("");
       heatKeys.append(k);
       keyLabels.push(k);
@@ -98,32 +112,67 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   section.append(bar, status, scroll, readout);
   el.append(section);
 
-  const height = nTokens * ROW_HEIGHT;
-  grid.style.height = `${height}px`;
+  // ---- geometry -----------------------------------------------------------------------------
+  let rowsTop = 0; // KEYS_HEIGHT when the heatmap shows key labels above the rows
+  const contentHeight = () => rowsTop + nRows * ROW_HEIGHT;
+  const viewportHeight = () => scroll.clientHeight || Math.min(VIEWPORT_HEIGHT, contentHeight() + 4);
+  /** Top of the canvases in content coordinates: they cover what is on screen, nothing more. */
+  const canvasHeight = () => Math.max(1, Math.min(nRows * ROW_HEIGHT, viewportHeight() - rowsTop));
+  const canvasTop = () => {
+    const maxTop = Math.max(0, nRows * ROW_HEIGHT - canvasHeight());
+    return Math.max(0, Math.min(maxTop, scroll.scrollTop));
+  };
+  const windowOf = (n: number): Window => visibleWindow(scroll.scrollTop, viewportHeight() - rowsTop, ROW_HEIGHT, n, 6, VIEWPORT_HEIGHT);
 
-  // ---- token labels -------------------------------------------------------------------------
-  const labels: Record<Side, HTMLButtonElement[]> = { left: [], right: [] };
-  for (const side of ["left", "right"] as const) {
-    const col = side === "left" ? left : right;
-    tokens.forEach((raw, i) => {
-      const disp = formatToken(raw);
-      const b = h(doc, "button", {
-        type: "button",
-        class: "al-token",
-        "data-token-index": String(i),
-        "data-side": side,
-        "aria-pressed": "false",
-        "aria-label": `${disp.spoken} (token ${i}, ${side === "left" ? "from" : "to"})`,
-        title: disp.title,
-      });
-      if (meta.special?.[i]) b.classList.add("al-special");
-      for (const seg of disp.segments) {
-        if (seg.ws) b.append(h(doc, "span", { class: "al-ws" }, seg.text));
-        else b.append(doc.createTextNode(seg.text));
-      }
-      col.append(b);
-      labels[side].push(b);
+  // ---- token labels (virtualised: only the window's rows exist) -----------------------------
+  const sides = {
+    left: { col: left, tokens: qTokens, special: data.querySpecial, shown: new Map<number, HTMLButtonElement>(), win: { start: 0, end: 0 } },
+    right: { col: right, tokens: kTokens, special: data.keySpecial, shown: new Map<number, HTMLButtonElement>(), win: { start: 0, end: 0 } },
+  };
+  const makeLabel = (side: Side, i: number): HTMLButtonElement => {
+    const raw = sides[side].tokens[i] ?? "";
+    const disp = formatToken(raw);
+    const b = h(doc, "button", {
+      type: "button",
+      class: "al-token",
+      "data-token-index": String(i),
+      "data-side": side,
+      "aria-pressed": "false",
+      "aria-label": `${disp.spoken} (token ${i}, ${side === "left" ? "from" : "to"})`,
+      title: disp.title,
     });
+    if (sides[side].special[i]) b.classList.add("al-special");
+    for (const seg of disp.segments) {
+      if (seg.ws) b.append(h(doc, "span", { class: "al-ws" }, seg.text));
+      else b.append(doc.createTextNode(seg.text));
+    }
+    return b;
+  };
+  /** Render the labels of the rows on screen; returns true when the window moved. */
+  function renderWindow(): boolean {
+    let moved = false;
+    for (const side of ["left", "right"] as const) {
+      const sd = sides[side];
+      const w = windowOf(sd.tokens.length);
+      if (w.start === sd.win.start && w.end === sd.win.end && sd.shown.size === w.end - w.start) continue;
+      moved = true;
+      sd.win = w;
+      for (const [i, b] of sd.shown) {
+        if (i < w.start || i >= w.end) {
+          if (doc.activeElement === b) continue; // keep the focused label (keyboard users)
+          b.remove();
+          sd.shown.delete(i);
+        }
+      }
+      for (let i = w.start; i < w.end; i++) {
+        if (sd.shown.has(i)) continue;
+        const b = makeLabel(side, i);
+        sd.shown.set(i, b);
+        sd.col.append(b);
+      }
+    }
+    for (const side of ["left", "right"] as const) for (const [i, b] of sides[side].shown) b.style.top = `${rowsTop + i * ROW_HEIGHT}px`;
+    return moved;
   }
 
   // ---- local view state (side of hover / lock; the store holds the indices) -----------------
@@ -131,11 +180,13 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   let lockSide: Side = "left";
   let heatHover: { row: number; col: number } | null = null;
   let theme: Theme = readTheme(section);
-  let unfocusedCache: { key: string; att: LayerAttention; sel: LineSelection } | null = null;
+  let heatLut: { key: string; lut: Uint8ClampedArray } | null = null;
+  let globalMax: { att: LayerAttention; heads: string; max: number } | null = null;
 
+  const lenOf = (side: Side) => (side === "left" ? nq : nk);
   const focusOf = (s: Readonly<Selection>): Focus | null => {
-    if (s.hover !== null && s.hover >= 0 && s.hover < nTokens) return { index: s.hover, side: hoverSide };
-    if (s.token !== null && s.token >= 0 && s.token < nTokens) return { index: s.token, side: lockSide };
+    if (s.hover !== null && s.hover >= 0 && s.hover < lenOf(hoverSide)) return { index: s.hover, side: hoverSide };
+    if (s.token !== null && s.token >= 0 && s.token < lenOf(lockSide)) return { index: s.token, side: lockSide };
     return null;
   };
 
@@ -147,7 +198,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       lockSide = side;
       if (s.token === i) {
         syncDom(); // same index, other side: only the view changes
-        schedule();
+        sched.schedule();
       }
       store.set({ token: i });
     }
@@ -167,7 +218,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     hoverSide = side;
     if (store.get().hover === i) {
       syncDom();
-      schedule();
+      sched.schedule();
     } else store.set({ hover: i });
   };
 
@@ -186,26 +237,30 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     listen(modeBtn, "click", () => {
       store.set({ mode: store.get().mode === "heatmap" ? "lines" : "heatmap" });
     }),
+    listen(scroll, "scroll", () => {
+      if (renderWindow()) syncDom();
+      sched.schedule();
+    }, { passive: true }),
   );
 
   // heatmap hover / click
   let heatCellW = ROW_HEIGHT;
   const heatPos = (e: MouseEvent) => {
     const r = heatCanvas.getBoundingClientRect();
-    const row = rowAt(e.clientY - r.top, ROW_HEIGHT, nTokens);
+    const row = Math.floor((e.clientY - r.top + canvasTop()) / ROW_HEIGHT);
     const col = Math.floor((e.clientX - r.left) / heatCellW);
-    return row === null || col < 0 || col >= nTokens ? null : { row, col };
+    return row < 0 || row >= nq || col < 0 || col >= nk ? null : { row, col };
   };
   cleanups.push(
     listen<MouseEvent>(heatCanvas, "mousemove", (e) => {
       const p = heatPos(e);
       if (p?.row === heatHover?.row && p?.col === heatHover?.col) return;
       heatHover = p;
-      schedule();
+      sched.schedule();
     }),
     listen<MouseEvent>(heatCanvas, "mouseleave", () => {
       heatHover = null;
-      schedule();
+      sched.schedule();
     }),
     listen<MouseEvent>(heatCanvas, "click", (e) => {
       const p = heatPos(e);
@@ -214,51 +269,13 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   );
 
   // ---- drawing ------------------------------------------------------------------------------
-  let frame: number | null = null;
-  let destroyed = false;
-  function schedule() {
-    if (destroyed || frame !== null) return;
-    if (win && typeof win.requestAnimationFrame === "function") {
-      frame = win.requestAnimationFrame(() => {
-        frame = null;
-        draw();
-      });
-    } else {
-      frame = -1;
-      queueMicrotask(() => {
-        frame = null;
-        draw();
-      });
-    }
-  }
-
-  function sizeCanvas(canvas: HTMLCanvasElement, cssW: number, cssH: number): CanvasRenderingContext2D | null {
-    const scale = canvasScale(cssW, cssH, win?.devicePixelRatio ?? 1);
-    const w = Math.max(1, Math.round(cssW * scale));
-    const hh = Math.max(1, Math.round(cssH * scale));
-    if (canvas.width !== w) canvas.width = w;
-    if (canvas.height !== hh) canvas.height = hh;
-    canvas.style.width = `${cssW}px`;
-    canvas.style.height = `${cssH}px`;
-    let ctx: CanvasRenderingContext2D | null = null;
-    try {
-      ctx = canvas.getContext("2d");
-    } catch {
-      ctx = null;
-    }
-    if (!ctx) return null;
-    ctx.setTransform(scale, 0, 0, scale, 0, 0);
-    ctx.clearRect(0, 0, cssW, cssH);
-    return ctx;
-  }
+  const sched = frameScheduler(win, () => draw());
 
   function updateLabels(s: Readonly<Selection>, att: LayerAttention | undefined, focus: Focus | null) {
     const weights = att && focus && s.mode === "lines" ? focusWeights(att, s.heads, focus) : null;
     const other: Side | null = focus ? (focus.side === "left" ? "right" : "left") : null;
     for (const side of ["left", "right"] as const) {
-      const list = labels[side];
-      for (let i = 0; i < list.length; i++) {
-        const b = list[i]!;
+      for (const [i, b] of sides[side].shown) {
         const locked = s.token === i && lockSide === side;
         b.setAttribute("aria-pressed", locked ? "true" : "false");
         b.classList.toggle("al-locked", locked);
@@ -278,25 +295,23 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   /** Lines column width from the available width (scroll box minus both label columns and the gaps). */
   function linesWidth(): number {
     const total = scroll.clientWidth;
-    const w = total > 0 ? linesWidthFor(total, left.offsetWidth || 0, right.offsetWidth || 0) : LINES_DEFAULT_WIDTH;
+    const w = total > 0 ? linesWidthFor(total, left.offsetWidth || 0, right.offsetWidth || 0) : 320;
     grid.style.setProperty("--al-lines-w", `${w}px`);
     return w;
   }
 
+  function placeCanvas(canvas: HTMLCanvasElement): { top: number; height: number } {
+    const height = canvasHeight();
+    const top = canvasTop();
+    canvas.style.top = `${rowsTop + top}px`;
+    return { top, height };
+  }
+
   function drawLines(s: Readonly<Selection>, att: LayerAttention, focus: Focus | null): LineSelection {
     const cssW = linesWidth();
-    const n = Math.min(att.n, nTokens);
-    let sel: LineSelection;
-    if (focus) {
-      sel = selectLines(att, s.heads, focus);
-    } else {
-      const key = `${s.heads.join(",")}`;
-      if (unfocusedCache && unfocusedCache.att === att && unfocusedCache.key === key) sel = unfocusedCache.sel;
-      else {
-        sel = selectLines(att, s.heads, null);
-        unfocusedCache = { key, att, sel };
-      }
-    }
+    const { top, height } = placeCanvas(linesCanvas);
+    const win = { rows: windowOf(att.nq), cols: windowOf(att.nk) };
+    const sel = selectLines(att, s.heads, focus, undefined, undefined, win);
     const ctx = sizeCanvas(linesCanvas, cssW, height);
     if (!ctx) return sel;
     // Width 1 (a hairline at 1x) rasterises far faster than thicker strokes for the dense overview.
@@ -306,7 +321,6 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     // Group by head and opacity bucket: one path per group keeps 10^4 lines fast.
     const groups = new Map<number, Map<number, number[]>>();
     for (const l of sel.lines) {
-      if (l.from >= n || l.to >= n) continue;
       let byAlpha = groups.get(l.head);
       if (!byAlpha) groups.set(l.head, (byAlpha = new Map()));
       const bucket = Math.max(1, Math.round(l.weight * ALPHA_BUCKETS));
@@ -323,8 +337,8 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
           const end = Math.min(pairs.length, start + 2 * SEGMENTS_PER_PATH);
           ctx.beginPath();
           for (let k = start; k < end; k += 2) {
-            ctx.moveTo(pad, rowCenter(pairs[k]!, ROW_HEIGHT));
-            ctx.lineTo(cssW - pad, rowCenter(pairs[k + 1]!, ROW_HEIGHT));
+            ctx.moveTo(pad, rowCenter(pairs[k]!, ROW_HEIGHT) - top);
+            ctx.lineTo(cssW - pad, rowCenter(pairs[k + 1]!, ROW_HEIGHT) - top);
           }
           ctx.stroke();
         }
@@ -334,62 +348,100 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     return sel;
   }
 
+  function lutFor(): Uint8ClampedArray {
+    const key = theme.bg;
+    if (!heatLut || heatLut.key !== key) heatLut = { key, lut: colorLut((t) => sequentialColor(t, theme.bgRgb)) };
+    return heatLut.lut;
+  }
+
+  function heatmapMax(s: Readonly<Selection>, att: LayerAttention, rows: Float32Array): { max: number; global: boolean } {
+    const heads = s.heads.join(",");
+    if (att.nq * att.nk * Math.max(1, s.heads.length) <= GLOBAL_MAX_CELLS) {
+      if (!globalMax || globalMax.att !== att || globalMax.heads !== heads) {
+        const m = meanRows(att, s.heads);
+        let max = 0;
+        for (let k = 0; k < m.length; k++) if (m[k]! > max) max = m[k]!;
+        globalMax = { att, heads, max };
+      }
+      return { max: globalMax.max, global: true };
+    }
+    let max = 0;
+    for (let k = 0; k < rows.length; k++) if (rows[k]! > max) max = rows[k]!;
+    return { max, global: false };
+  }
+
   function drawHeatmap(s: Readonly<Selection>, att: LayerAttention) {
-    const n = Math.min(att.n, nTokens);
+    const n = att.nk;
     const avail = Math.max(120, (scroll.clientWidth || 600) - (left.offsetWidth || 120) - 24);
-    heatCellW = Math.max(1, Math.min(ROW_HEIGHT, avail / Math.max(1, n)));
+    heatCellW = Math.min(ROW_HEIGHT, avail / Math.max(1, n));
     const cssW = Math.max(1, Math.round(heatCellW * n));
     const showKeys = keyLabels.length > 0 && heatCellW >= MIN_KEY_LABEL_WIDTH;
     section.classList.toggle("al-has-keys", showKeys);
     heatKeys.hidden = !showKeys;
-    grid.style.height = `${height + (showKeys ? KEYS_HEIGHT : 0)}px`;
+    const newTop = showKeys ? KEYS_HEIGHT : 0;
+    if (newTop !== rowsTop) {
+      rowsTop = newTop;
+      grid.style.height = `${contentHeight()}px`;
+      renderWindow();
+    }
     if (showKeys) {
       heatKeys.style.width = `${cssW}px`;
       keyLabels.forEach((k, j) => {
         k.style.left = `${(j + 0.5) * heatCellW}px`;
       });
     }
+    const { top, height } = placeCanvas(heatCanvas);
     const ctx = sizeCanvas(heatCanvas, cssW, height);
     if (!ctx) return;
-    const m = meanMatrix(att, s.heads);
-    let max = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) max = Math.max(max, m[i * att.n + j]!);
-    const img = ctx.createImageData(n, n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const t = max > 0 ? m[i * att.n + j]! / max : 0;
-        const [r, g, b] = sequentialColor(t, theme.bgRgb);
-        const o = (i * n + j) * 4;
-        img.data[o] = r;
-        img.data[o + 1] = g;
-        img.data[o + 2] = b;
+    const r0 = Math.floor(top / ROW_HEIGHT);
+    const r1 = Math.min(att.nq, Math.ceil((top + height) / ROW_HEIGHT));
+    const rows = meanRows(att, s.heads, r0, r1);
+    const { max, global } = heatmapMax(s, att, rows);
+    // One pixel per key (or per pixel column, max-pooled, when keys outnumber pixels), one per row.
+    const w = Math.max(1, Math.min(n, Math.round(cssW)));
+    const nr = Math.max(1, r1 - r0);
+    const img = ctx.createImageData(w, nr);
+    const lut = lutFor();
+    const pooled = new Float32Array(w);
+    for (let i = 0; i < r1 - r0; i++) {
+      const row = rows.subarray(i * n, (i + 1) * n);
+      const vals = w === n ? row : poolRow(row, w, pooled);
+      for (let p = 0; p < w; p++) {
+        const t = max > 0 ? Math.min(255, Math.round((vals[p]! / max) * 255)) : 0;
+        const o = (i * w + p) * 4;
+        img.data[o] = lut[t * 3]!;
+        img.data[o + 1] = lut[t * 3 + 1]!;
+        img.data[o + 2] = lut[t * 3 + 2]!;
         img.data[o + 3] = 255;
       }
     }
     const off = doc.createElement("canvas");
-    off.width = n;
-    off.height = n;
+    off.width = w;
+    off.height = nr;
     const octx = off.getContext("2d");
     if (octx) {
       octx.putImageData(img, 0, 0);
       ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(off, 0, 0, cssW, n * ROW_HEIGHT);
+      ctx.drawImage(off, 0, r0 * ROW_HEIGHT - top, cssW, nr * ROW_HEIGHT);
     }
     ctx.lineWidth = 2;
-    if (s.token !== null && s.token < n) {
+    if (s.token !== null && s.token < att.nq) {
       ctx.strokeStyle = theme.accent;
-      ctx.strokeRect(1, s.token * ROW_HEIGHT + 1, cssW - 2, ROW_HEIGHT - 2);
+      ctx.strokeRect(1, s.token * ROW_HEIGHT - top + 1, cssW - 2, ROW_HEIGHT - 2);
     }
     if (heatHover) {
       ctx.strokeStyle = theme.fg;
       ctx.lineWidth = 1.5;
-      ctx.strokeRect(heatHover.col * heatCellW, heatHover.row * ROW_HEIGHT, Math.max(2, heatCellW), ROW_HEIGHT);
-      const w = m[heatHover.row * att.n + heatHover.col] ?? 0;
-      readout.textContent = `from ${JSON.stringify(tokens[heatHover.row] ?? "")} (${heatHover.row}) to ${JSON.stringify(
-        tokens[heatHover.col] ?? "",
-      )} (${heatHover.col}): ${w.toFixed(3)} (mean of ${s.heads.length} head${s.heads.length === 1 ? "" : "s"})`;
+      ctx.strokeRect(heatHover.col * heatCellW, heatHover.row * ROW_HEIGHT - top, Math.max(2, heatCellW), ROW_HEIGHT);
+      const hr = meanRows(att, s.heads, heatHover.row, heatHover.row + 1);
+      const v = hr[heatHover.col] ?? 0;
+      readout.textContent = `from ${JSON.stringify(qTokens[heatHover.row] ?? "")} (${heatHover.row}) to ${JSON.stringify(
+        kTokens[heatHover.col] ?? "",
+      )} (${heatHover.col}): ${v.toFixed(3)} (mean of ${s.heads.length} head${s.heads.length === 1 ? "" : "s"})`;
     } else {
-      readout.textContent = `colour: 0 (background) to ${max.toFixed(2)} (strongest); hover a cell for its value`;
+      readout.textContent = `colour: 0 (background) to ${max.toFixed(2)} (strongest${global ? "" : " in the rows shown"})${
+        w < n ? `; ${Math.ceil(n / w)} keys per pixel column (their max)` : ""
+      }; hover a cell for its value`;
     }
   }
 
@@ -402,9 +454,11 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     modeBtn.textContent = heat ? "Show lines" : "Show heatmap";
     modeBtn.setAttribute("aria-label", heat ? "switch to lines view" : "switch to heatmap view");
     hint.textContent = heat ? HINT_HEATMAP : HINT_LINES;
-    if (!heat) {
+    if (!heat && rowsTop !== 0) {
       section.classList.remove("al-has-keys");
-      grid.style.height = `${height}px`;
+      rowsTop = 0;
+      grid.style.height = `${contentHeight()}px`;
+      renderWindow();
     }
     linesCell.hidden = heat;
     right.hidden = heat;
@@ -424,11 +478,9 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const focus = focusOf(s);
     if (!att) {
       section.classList.add("al-pending");
-      sizeCanvas(linesCanvas, linesWidth(), height);
       if (st.state === "error")
         status.textContent = st.message.startsWith(`Layer ${s.layer} `) ? st.message : `Layer ${s.layer}: ${st.message}`;
-      else if (st.state === "no-kernel")
-        status.textContent = `Layer ${s.layer} is not in this page: ${st.message}.`;
+      else if (st.state === "no-kernel") status.textContent = `Layer ${s.layer} is not in this page: ${st.message}.`;
       else status.textContent = `loading layer ${s.layer}…`;
       status.setAttribute("data-state", st.state);
       return;
@@ -452,6 +504,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
         status.setAttribute("data-state", "limited");
       }
     }
+    data.drawn("head", s.layer);
   }
 
   // ---- subscriptions ------------------------------------------------------------------------
@@ -460,35 +513,45 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     store.subscribe((s, prev) => {
       if (s.layer !== prev.layer) attention.ensure(s.layer);
       if (s.token !== prev.token && s.token === null) lockSide = "left";
+      if (s.token !== prev.token && s.token !== null) {
+        // Bring a token chosen elsewhere (keyboard, another view, Python) into view.
+        const next = scrollToShow(scroll.scrollTop, viewportHeight() - rowsTop, ROW_HEIGHT, s.token);
+        if (next !== scroll.scrollTop) scroll.scrollTop = next;
+      }
+      renderWindow();
       syncDom();
-      schedule();
+      sched.schedule();
     }),
     attention.subscribe(() => {
       syncDom();
-      schedule();
+      sched.schedule();
     }),
-    watchTheme(doc, () => schedule()),
+    watchTheme(doc, () => sched.schedule()),
   );
   if (win && typeof win.ResizeObserver === "function") {
-    let lastW = -1;
+    let last = "";
     const ro = new win.ResizeObserver(() => {
-      const w = scroll.clientWidth;
-      if (w !== lastW) {
-        lastW = w;
-        schedule();
+      const k = `${scroll.clientWidth}x${scroll.clientHeight}`;
+      if (k !== last) {
+        last = k;
+        renderWindow();
+        syncDom();
+        sched.schedule();
       }
     });
     ro.observe(scroll);
     cleanups.push(() => ro.disconnect());
   }
+  grid.style.height = `${contentHeight()}px`;
+  let destroyed = false;
+  renderWindow();
   syncDom();
   draw();
 
   return {
     destroy() {
       destroyed = true;
-      if (frame !== null && frame >= 0 && win) win.cancelAnimationFrame(frame);
-      frame = null;
+      sched.cancel();
       for (const fn of cleanups.splice(0)) fn();
       section.remove();
     },

@@ -24,7 +24,7 @@ function att(): LayerAttention {
     0.5, 0.5, 0,
     0.3, 0.3, 0.4,
   ]);
-  return { heads: 2, n: 3, data };
+  return { heads: 2, nq: 3, nk: 3, data, scale: 1 };
 }
 
 const key = (l: { head: number; from: number; to: number }) => `${l.head}:${l.from}->${l.to}`;

@@ -1,6 +1,6 @@
 /**
  * Pure helpers of the head view: which lines to draw, row geometry, canvas sizing, heatmap matrix.
- * Attention is [heads, n, n] row-major: row = query ("from", left column), column = key ("to", right).
+ * Attention is [heads, nq, nk] row-major: row = query ("from", left column), column = key ("to", right).
  */
 import type { LayerAttention } from "../../types";
 
@@ -33,28 +33,49 @@ function validHeads(att: LayerAttention, heads: readonly number[]): number[] {
   return heads.filter((h) => Number.isInteger(h) && h >= 0 && h < att.heads);
 }
 
-/** Visit the (head, from, to, weight) cells relevant to `focus` (all cells when focus is null). */
+/** Rows (queries, left) and columns (keys, right) on screen: lines are drawn only where they show. */
+export interface LineWindow {
+  rows: { start: number; end: number };
+  cols: { start: number; end: number };
+}
+
+/**
+ * Visit the (head, from, to, weight) cells relevant to `focus`: the focused query's row (left) or key's
+ * column (right); without focus every cell, or with `win` only cells whose query row or key column is
+ * on screen (each cell once).
+ */
 function forEachCell(
   att: LayerAttention,
   heads: readonly number[],
   focus: Focus | null,
   visit: (head: number, from: number, to: number, w: number) => void,
+  win?: LineWindow,
 ): void {
-  const { n, data } = att;
-  const nn = n * n;
+  const { nq, nk, data, scale } = att;
   for (const h of heads) {
-    const base = h * nn;
-    if (focus && focus.index >= 0 && focus.index < n) {
-      if (focus.side === "left") {
-        const row = base + focus.index * n;
-        for (let j = 0; j < n; j++) visit(h, focus.index, j, data[row + j]!);
-      } else {
-        for (let i = 0; i < n; i++) visit(h, i, focus.index, data[base + i * n + focus.index]!);
+    const base = h * nq * nk;
+    if (focus) {
+      if (focus.side === "left" && focus.index >= 0 && focus.index < nq) {
+        const row = base + focus.index * nk;
+        for (let j = 0; j < nk; j++) visit(h, focus.index, j, data[row + j]! * scale);
+      } else if (focus.side === "right" && focus.index >= 0 && focus.index < nk) {
+        for (let i = 0; i < nq; i++) visit(h, i, focus.index, data[base + i * nk + focus.index]! * scale);
       }
-    } else if (!focus) {
-      for (let i = 0; i < n; i++) {
-        const row = base + i * n;
-        for (let j = 0; j < n; j++) visit(h, i, j, data[row + j]!);
+      continue;
+    }
+    const r0 = win ? Math.max(0, win.rows.start) : 0;
+    const r1 = win ? Math.min(nq, win.rows.end) : nq;
+    for (let i = r0; i < r1; i++) {
+      const row = base + i * nk;
+      for (let j = 0; j < nk; j++) visit(h, i, j, data[row + j]! * scale);
+    }
+    if (win) {
+      const c0 = Math.max(0, win.cols.start);
+      const c1 = Math.min(nk, win.cols.end);
+      for (let i = 0; i < nq; i++) {
+        if (i >= r0 && i < r1) continue;
+        const row = base + i * nk;
+        for (let j = c0; j < c1; j++) visit(h, i, j, data[row + j]! * scale);
       }
     }
   }
@@ -62,8 +83,8 @@ function forEachCell(
 
 /**
  * Lines to draw: every selected head's weights >= threshold, only the focused token's row (left) or
- * column (right) when a token is focused. At most `maxLines`: beyond that the threshold rises so that
- * the strongest lines are kept.
+ * column (right) when a token is focused, only rows / columns on screen when `win` is given. At most
+ * `maxLines`: beyond that the threshold rises so that the strongest lines are kept.
  */
 export function selectLines(
   att: LayerAttention,
@@ -71,6 +92,7 @@ export function selectLines(
   focus: Focus | null,
   threshold = DEFAULT_THRESHOLD,
   maxLines = DEFAULT_MAX_LINES,
+  win?: LineWindow,
 ): LineSelection {
   const hs = validHeads(att, heads);
   let cutoff = threshold;
@@ -80,12 +102,18 @@ export function selectLines(
   const bins = new Uint32Array(BINS);
   let total = 0;
   const span = Math.max(1e-9, 1 - threshold);
-  forEachCell(att, hs, focus, (_h, _i, _j, w) => {
-    if (w >= threshold) {
-      total++;
-      bins[Math.min(BINS - 1, Math.floor(((w - threshold) / span) * BINS))]!++;
-    }
-  });
+  forEachCell(
+    att,
+    hs,
+    focus,
+    (_h, _i, _j, w) => {
+      if (w >= threshold) {
+        total++;
+        bins[Math.min(BINS - 1, Math.floor(((w - threshold) / span) * BINS))]!++;
+      }
+    },
+    win,
+  );
   if (total > maxLines) {
     limited = true;
     let kept = 0;
@@ -97,39 +125,70 @@ export function selectLines(
     cutoff = threshold + ((b + 1) / BINS) * span;
   }
   const lines: Line[] = [];
-  forEachCell(att, hs, focus, (head, from, to, weight) => {
-    if (weight >= cutoff) lines.push({ head, from, to, weight });
-  });
+  forEachCell(
+    att,
+    hs,
+    focus,
+    (head, from, to, weight) => {
+      if (weight >= cutoff) lines.push({ head, from, to, weight });
+    },
+    win,
+  );
   return { lines, threshold: cutoff, limited };
 }
 
 /**
  * Mean weight over the selected heads between the focused token and each token of the other side:
- * out[k] = mean_h A[h, focus, k] (left focus) or mean_h A[h, k, focus] (right focus).
+ * out[k] = mean_h A[h, focus, k] (left focus, length nk) or mean_h A[h, k, focus] (right, length nq).
  */
 export function focusWeights(att: LayerAttention, heads: readonly number[], focus: Focus): Float32Array {
   const hs = validHeads(att, heads);
-  const out = new Float32Array(att.n);
-  if (hs.length === 0 || focus.index < 0 || focus.index >= att.n) return out;
+  const out = new Float32Array(focus.side === "left" ? att.nk : att.nq);
+  const n = focus.side === "left" ? att.nq : att.nk;
+  if (hs.length === 0 || focus.index < 0 || focus.index >= n) return out;
   forEachCell(att, hs, focus, (_h, i, j, w) => {
     out[focus.side === "left" ? j : i]! += w / hs.length;
   });
   return out;
 }
 
-/** Mean over the selected heads: [n * n], row = query, column = key. */
-export function meanMatrix(att: LayerAttention, heads: readonly number[]): Float32Array {
+/** Mean over the selected heads of query rows [r0, r1): [(r1 - r0) * nk], row = query, column = key. */
+export function meanRows(att: LayerAttention, heads: readonly number[], r0 = 0, r1 = att.nq): Float32Array {
   const hs = validHeads(att, heads);
-  const { n, data } = att;
-  const nn = n * n;
-  const out = new Float32Array(nn);
+  const { nq, nk, data, scale } = att;
+  const a = Math.max(0, Math.min(nq, r0));
+  const b = Math.max(a, Math.min(nq, r1));
+  const out = new Float32Array((b - a) * nk);
   if (hs.length === 0) return out;
+  const f = scale / hs.length;
   for (const h of hs) {
-    const base = h * nn;
-    for (let k = 0; k < nn; k++) out[k]! += data[base + k]!;
+    const base = (h * nq + a) * nk;
+    for (let k = 0; k < out.length; k++) out[k]! += data[base + k]! * f;
   }
-  for (let k = 0; k < nn; k++) out[k]! /= hs.length;
   return out;
+}
+
+/** Mean over the selected heads: [nq * nk]. */
+export function meanMatrix(att: LayerAttention, heads: readonly number[]): Float32Array {
+  return meanRows(att, heads);
+}
+
+/**
+ * Max-pool a row of `values` into `width` pixel columns (width < values.length), or return it as is.
+ * Pixel p covers keys [floor(p·n/width), floor((p+1)·n/width)).
+ */
+export function poolRow(values: ArrayLike<number>, width: number, out?: Float32Array): Float32Array {
+  const n = values.length;
+  const w = Math.max(1, Math.min(n, Math.floor(width)));
+  const res = out && out.length === w ? out : new Float32Array(w);
+  for (let p = 0; p < w; p++) {
+    const a = Math.floor((p * n) / w);
+    const b = Math.max(a + 1, Math.floor(((p + 1) * n) / w));
+    let m = 0;
+    for (let k = a; k < b; k++) if (values[k]! > m) m = values[k]!;
+    res[p] = m;
+  }
+  return res;
 }
 
 /** Vertical centre of row i, in CSS pixels from the top of the columns. */

@@ -1,0 +1,295 @@
+/**
+ * Per-widget reply cache for every kind of data the page asks Python for (protocol.py):
+ *
+ * page → kernel `{kind: "request", what, stack, layer?, neuron?, id}`;
+ * kernel → page `{kind: "reply", what, key, id, arrays: {name: {dtype, shape, buffer: index}}, data}` +
+ * buffers, or `{kind: "error", key, id, message}`.
+ *
+ * Seeded from the `_replies` trait (`{key: reply}` with each array's `buffer` the DataView itself, or
+ * `{base64}` in a static page; decoded lazily, on first use). One cache per widget instance.
+ */
+import { decodeBase64 } from "./base64";
+import { decodeIntegers, decodeScaled, halfTable } from "./decode";
+import type { AnyModel, AttentionSource, DType, EncodedArray, LayerAttention, LayerState } from "./types";
+
+export const NO_KERNEL_MESSAGE = "this needs a running kernel";
+
+export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron";
+
+export interface Request {
+  what: What;
+  stack: string;
+  layer?: number;
+  neuron?: number;
+}
+
+/** Mirrors protocol.request_key: `attention:self:3`, `neuron:self:2:117`, `logit_lens:self`. */
+export function requestKey(what: string, stack: string, layer?: number | null, neuron?: number | null): string {
+  const parts = [what, stack];
+  if (layer !== undefined && layer !== null) parts.push(String(layer));
+  if (neuron !== undefined && neuron !== null) parts.push(String(neuron));
+  return parts.join(":");
+}
+
+export function keyOf(r: Request): string {
+  return requestKey(r.what, r.stack, r.layer, r.neuron);
+}
+
+/** One decoded array: floats (scaled by `scale`: uint8 stays bytes) or exact integers (uint16/uint32). */
+export interface DecodedArray {
+  dtype: DType;
+  shape: number[];
+  values: Float32Array | Uint8Array | Uint32Array;
+  scale: number;
+}
+
+export interface Reply {
+  what: string;
+  key: string;
+  arrays: Record<string, DecodedArray>;
+  data: Record<string, unknown>;
+}
+
+interface Entry {
+  raw?: { what: string; arrays: Record<string, EncodedArray | { dtype: DType; shape: number[]; buffer: unknown }>; data: Record<string, unknown> };
+  decoded?: Reply;
+  error?: string;
+  requested?: boolean;
+  noKernel?: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null;
+}
+
+/** A buffer as it arrives: DataView / ArrayBuffer / typed array, or `{base64}` from a static page. */
+export function toBinary(buffer: unknown): DataView | ArrayBuffer | ArrayBufferView {
+  if (buffer instanceof DataView || buffer instanceof ArrayBuffer || ArrayBuffer.isView(buffer)) return buffer;
+  if (isObject(buffer) && typeof buffer.base64 === "string") return decodeBase64(buffer.base64);
+  throw new Error("attnlens: a reply buffer is missing or not binary");
+}
+
+export interface ReplyCacheOptions {
+  timeoutMs?: number;
+}
+
+export class ReplyCache {
+  private entries = new Map<string, Entry>();
+  private listeners = new Set<() => void>();
+  private ids = new Map<number, string>();
+  private nextId = 1;
+  private globalError: string | null = null;
+  private table: Float32Array | null = null;
+  private readonly timeoutMs: number;
+  private readonly onTraitChange = () => this.seed();
+  private readonly onCustom = (content: unknown, buffers?: unknown[]) => this.receive(content, buffers);
+
+  constructor(
+    private readonly model: AnyModel,
+    opts: ReplyCacheOptions = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.seed();
+    model.on("change:_replies", this.onTraitChange);
+    model.on("msg:custom", this.onCustom);
+  }
+
+  private entry(key: string): Entry {
+    let e = this.entries.get(key);
+    if (!e) this.entries.set(key, (e = {}));
+    return e;
+  }
+
+  private put(key: string, reply: Entry["raw"]): void {
+    const e = this.entry(key);
+    if (e.timer !== undefined) clearTimeout(e.timer);
+    e.timer = undefined;
+    e.raw = reply;
+    e.decoded = undefined;
+    e.error = undefined;
+    e.noKernel = false;
+  }
+
+  private seed(): void {
+    const value = this.model.get("_replies");
+    if (!isObject(value)) return;
+    let changed = false;
+    for (const [key, reply] of Object.entries(value)) {
+      if (!isObject(reply) || !isObject(reply.arrays)) continue;
+      const e = this.entries.get(key);
+      if (e?.raw && e.raw.arrays === reply.arrays) continue;
+      this.put(key, {
+        what: String(reply.what ?? key.split(":")[0]),
+        arrays: reply.arrays as Record<string, EncodedArray>,
+        data: isObject(reply.data) ? reply.data : {},
+      });
+      changed = true;
+    }
+    if (changed) this.notify();
+  }
+
+  private receive(content: unknown, buffers: unknown[] = []): void {
+    if (!isObject(content)) return;
+    const id = typeof content.id === "number" ? content.id : null;
+    const key = typeof content.key === "string" ? content.key : id !== null ? this.ids.get(id) : undefined;
+    if (id !== null) this.ids.delete(id);
+    if (content.kind === "reply") {
+      if (!key) return;
+      const arrays: Record<string, { dtype: DType; shape: number[]; buffer: unknown }> = {};
+      let missing = "";
+      for (const [name, spec] of Object.entries(isObject(content.arrays) ? content.arrays : {})) {
+        if (!isObject(spec)) continue;
+        const buffer = typeof spec.buffer === "number" ? buffers[spec.buffer] : spec.buffer;
+        if (!buffer) missing = name;
+        arrays[name] = { dtype: spec.dtype as DType, shape: spec.shape as number[], buffer };
+      }
+      if (missing) this.entry(key).error = `${key} arrived without its "${missing}" data`;
+      else this.put(key, { what: String(content.what ?? ""), arrays, data: isObject(content.data) ? content.data : {} });
+      this.notify();
+    } else if (content.kind === "error") {
+      const message = typeof content.message === "string" ? content.message : "the kernel reported an error";
+      if (key) {
+        const e = this.entry(key);
+        if (e.timer !== undefined) clearTimeout(e.timer);
+        e.timer = undefined;
+        e.error = message;
+      } else {
+        this.globalError = message;
+      }
+      this.notify();
+    }
+  }
+
+  /** Last error from Python not tied to a request, if any. */
+  lastError(): string | null {
+    return this.globalError;
+  }
+
+  has(key: string): boolean {
+    return Boolean(this.entries.get(key)?.raw);
+  }
+
+  /** The decoded reply, or undefined when it is not in the page (yet) or did not decode. */
+  get(key: string): Reply | undefined {
+    const e = this.entries.get(key);
+    if (!e?.raw) return undefined;
+    if (!e.decoded) {
+      try {
+        const arrays: Record<string, DecodedArray> = {};
+        for (const [name, spec] of Object.entries(e.raw.arrays)) {
+          const payload: EncodedArray = { dtype: spec.dtype, shape: spec.shape, buffer: toBinary(spec.buffer) };
+          if (spec.dtype === "uint16" || spec.dtype === "uint32") {
+            arrays[name] = { dtype: spec.dtype, shape: spec.shape, values: decodeIntegers(payload), scale: 1 };
+          } else {
+            if (spec.dtype === "float16" && !this.table) this.table = halfTable();
+            const { data, scale } = decodeScaled(payload, this.table ?? undefined);
+            arrays[name] = { dtype: spec.dtype, shape: spec.shape, values: data, scale };
+          }
+        }
+        e.decoded = { what: e.raw.what, key, arrays, data: e.raw.data };
+      } catch (err) {
+        e.error = err instanceof Error ? err.message : String(err);
+        e.raw = undefined;
+        return undefined;
+      }
+    }
+    return e.decoded;
+  }
+
+  state(key: string): LayerState {
+    const e = this.entries.get(key);
+    if (e?.raw) return { state: "ready" };
+    if (e?.error) return { state: "error", message: e.error };
+    if (e?.noKernel) return { state: "no-kernel", message: NO_KERNEL_MESSAGE };
+    return { state: "loading" };
+  }
+
+  /** Ask Python for `r` unless the page has it or asked already; returns its key. */
+  request(r: Request): string {
+    const key = keyOf(r);
+    const e = this.entry(key);
+    if (e.raw || e.requested) return key;
+    e.requested = true;
+    e.error = undefined;
+    const id = this.nextId++;
+    this.ids.set(id, key);
+    const msg: Record<string, unknown> = { kind: "request", what: r.what, stack: r.stack, id };
+    if (r.layer !== undefined) msg.layer = r.layer;
+    if (r.neuron !== undefined) msg.neuron = r.neuron;
+    try {
+      this.model.send(msg);
+    } catch {
+      // No comm (no kernel): the timeout below reports it.
+    }
+    e.timer = setTimeout(() => {
+      e.timer = undefined;
+      if (!e.raw && !e.error) {
+        e.noKernel = true; // a late reply still fills it in
+        this.notify();
+      }
+    }, this.timeoutMs);
+    return key;
+  }
+
+  /** Decode the seeded replies in the background (a few per tick), so later use costs nothing. */
+  warm(keys: string[], schedule: (fn: () => void) => void): void {
+    const todo = keys.filter((k) => this.entries.get(k)?.raw && !this.entries.get(k)?.decoded);
+    const step = () => {
+      const k = todo.shift();
+      if (k === undefined || this.destroyed) return;
+      this.get(k);
+      schedule(step);
+    };
+    schedule(step);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()].filter((k) => this.entries.get(k)?.raw);
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  }
+
+  private notify(): void {
+    for (const fn of [...this.listeners]) fn();
+  }
+
+  private destroyed = false;
+
+  destroy(): void {
+    this.destroyed = true;
+    this.model.off("change:_replies", this.onTraitChange);
+    this.model.off("msg:custom", this.onCustom);
+    for (const e of this.entries.values()) if (e.timer !== undefined) clearTimeout(e.timer);
+    this.entries.clear();
+    this.listeners.clear();
+  }
+}
+
+/** Attention of one stack through the reply cache (`attention:<stack>:<layer>`), for the head view. */
+export function attentionSource(cache: ReplyCache, stack: string, nLayers: number): AttentionSource {
+  const memo = new Map<number, { reply: Reply; att: LayerAttention }>();
+  return {
+    get(layer) {
+      const reply = cache.get(requestKey("attention", stack, layer));
+      const a = reply?.arrays.attention;
+      if (!reply || !a) return undefined;
+      const m = memo.get(layer);
+      if (m && m.reply === reply) return m.att;
+      if (a.shape.length !== 3 || a.values instanceof Uint32Array) return undefined;
+      const att: LayerAttention = { heads: a.shape[0]!, nq: a.shape[1]!, nk: a.shape[2]!, data: a.values, scale: a.scale };
+      memo.set(layer, { reply, att });
+      return att;
+    },
+    state: (layer) => cache.state(requestKey("attention", stack, layer)),
+    ensure(layer) {
+      if (Number.isInteger(layer) && layer >= 0 && layer < nLayers) cache.request({ what: "attention", stack, layer });
+    },
+    subscribe: (fn) => cache.subscribe(fn),
+  };
+}

@@ -1,0 +1,91 @@
+/** What every view receives, and small helpers shared by the views (frame scheduling, canvas sizing). */
+import type { ReplyCache } from "../../replies";
+import type { Selection, Store } from "../../store";
+import type { AttentionSource, Meta, StackMeta, ViewHandle } from "../../types";
+import { canvasScale } from "./geometry";
+
+export interface ViewData {
+  meta: Meta;
+  /** The stack shown (store.stack), with its query and key token lists. */
+  stack: StackMeta;
+  queryTokens: string[];
+  keyTokens: string[];
+  querySpecial: boolean[];
+  keySpecial: boolean[];
+  /** Every reply of this widget instance (attention, thumbnails, qk, logit lens, MLP). */
+  replies: ReplyCache;
+  /** Attention of `stack`, layer by layer. */
+  attention: AttentionSource;
+  /** The stack the logit lens is computed on (the decoder's for seq2seq models). */
+  logitsStack: string;
+  /** Positions of the logit lens (that stack's query tokens). */
+  logitsTokens: string[];
+  /** A view calls this after drawing `layer` with its data in place (first paint and redraw timings). */
+  drawn(view: string, layer: number): void;
+}
+
+export type MountFn = (el: HTMLElement, store: Store, data: ViewData) => ViewHandle;
+
+/** The token a view explains: the hovered one, else the locked one, else `fallback` (e.g. the last). */
+export function activeToken(s: Readonly<Selection>, n: number, fallback: number | null = n - 1): number | null {
+  if (s.hover !== null && s.hover >= 0 && s.hover < n) return s.hover;
+  if (s.token !== null && s.token >= 0 && s.token < n) return s.token;
+  return fallback !== null && n > 0 ? Math.max(0, Math.min(n - 1, fallback)) : null;
+}
+
+/** requestAnimationFrame batching per view instance; falls back to a microtask without rAF. */
+export function frameScheduler(win: Window | null, draw: () => void): { schedule(): void; cancel(): void } {
+  let frame: number | null = null;
+  let dead = false;
+  return {
+    schedule() {
+      if (dead || frame !== null) return;
+      if (win && typeof win.requestAnimationFrame === "function") {
+        frame = win.requestAnimationFrame(() => {
+          frame = null;
+          if (!dead) draw();
+        });
+      } else {
+        frame = -1;
+        queueMicrotask(() => {
+          frame = null;
+          if (!dead) draw();
+        });
+      }
+    },
+    cancel() {
+      dead = true;
+      if (frame !== null && frame >= 0 && win) win.cancelAnimationFrame(frame);
+      frame = null;
+    },
+  };
+}
+
+/** Size a canvas to cssW × cssH at the device pixel ratio (capped); returns a cleared, scaled context. */
+export function sizeCanvas(canvas: HTMLCanvasElement, cssW: number, cssH: number): CanvasRenderingContext2D | null {
+  const win = canvas.ownerDocument.defaultView;
+  const scale = canvasScale(cssW, cssH, win?.devicePixelRatio ?? 1);
+  const w = Math.max(1, Math.round(cssW * scale));
+  const hh = Math.max(1, Math.round(cssH * scale));
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== hh) canvas.height = hh;
+  canvas.style.width = `${cssW}px`;
+  canvas.style.height = `${cssH}px`;
+  let ctx: CanvasRenderingContext2D | null = null;
+  try {
+    ctx = canvas.getContext("2d");
+  } catch {
+    ctx = null;
+  }
+  if (!ctx) return null;
+  ctx.setTransform(scale, 0, 0, scale, 0, 0);
+  ctx.clearRect(0, 0, cssW, cssH);
+  return ctx;
+}
+
+/** A status line's text and data-state for a reply that is not ready. */
+export function pendingText(st: { state: string; message?: string }, what: string): string {
+  if (st.state === "error") return `${what}: ${st.message ?? "error"}`;
+  if (st.state === "no-kernel") return `${what} is not in this page: ${st.message ?? ""}.`;
+  return `loading ${what}…`;
+}

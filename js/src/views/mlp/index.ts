@@ -1,0 +1,151 @@
+/**
+ * MLP neurons: for the selected token (hovered, else locked, else the last) and layer, the neurons that
+ * fire most (reply "mlp_top"). Clicking one sets the `neuron` trait and colours every token by that
+ * neuron's activation (reply "neuron").
+ */
+import { divergingColor, textOn } from "../../colors";
+import { h, listen } from "../../dom";
+import { requestKey } from "../../replies";
+import type { Store } from "../../store";
+import { readTheme, watchTheme } from "../../theme";
+import { formatToken } from "../../tokens";
+import type { ViewHandle } from "../../types";
+import { activeToken, frameScheduler, pendingText, type ViewData } from "../common/index";
+import { activationRange, topNeurons } from "./layout";
+
+export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
+  const doc = el.ownerDocument;
+  const win = doc.defaultView;
+  const { stack, replies } = data;
+  const tokens = data.queryTokens;
+  const cleanups: (() => void)[] = [];
+
+  const section = h(doc, "div", { class: "al-mlp" });
+  const hint = h(doc, "p", { class: "al-hint" });
+  const status = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const list = h(doc, "div", { class: "al-mlp-list", role: "group", "aria-label": "top neurons" });
+  const nStatus = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const strip = h(doc, "div", { class: "al-mlp-tokens", role: "group", "aria-label": "tokens coloured by the selected neuron" });
+  section.append(hint, status, list, nStatus, strip);
+  el.append(section);
+
+  const chips: HTMLButtonElement[] = [];
+  const buildStrip = () => {
+    if (chips.length) return;
+    const frag = doc.createDocumentFragment();
+    tokens.forEach((raw, i) => {
+      const disp = formatToken(raw, 16);
+      const b = h(doc, "button", { type: "button", class: "al-chip", "data-position": String(i), title: `${disp.title} (token ${i})` });
+      b.textContent = disp.segments.map((s) => s.text).join("");
+      chips.push(b);
+      frag.append(b);
+    });
+    strip.append(frag);
+  };
+
+  const draw = () => {
+    const s = store.get();
+    const theme = readTheme(section);
+    const t = activeToken(s, tokens.length) ?? 0;
+    hint.textContent = `Neurons of layer ${s.layer} that fire most on ${JSON.stringify(tokens[t] ?? "")} (token ${t}${
+      s.hover !== null ? ", hovered" : s.token !== null ? ", locked" : ", the last"
+    }). Click one to colour every token by it.`;
+    if (!stack.has_mlp) {
+      status.textContent = "MLP activations were not captured for this model or stack.";
+      status.setAttribute("data-state", "empty");
+      list.replaceChildren();
+      return;
+    }
+    const topKey = requestKey("mlp_top", stack.name, s.layer);
+    const reply = replies.get(topKey);
+    list.replaceChildren();
+    if (!reply) {
+      status.textContent = pendingText(replies.state(topKey), `top neurons of layer ${s.layer}`);
+      status.setAttribute("data-state", replies.state(topKey).state);
+    } else {
+      status.textContent = "";
+      status.setAttribute("data-state", "ready");
+      const top = topNeurons(reply, t);
+      const max = activationRange(top.map((x) => x.value));
+      for (const x of top) {
+        const on = s.neuron === x.neuron;
+        const b = h(doc, "button", {
+          type: "button",
+          class: "al-neuron-btn",
+          "data-control": "neuron",
+          "data-neuron": String(x.neuron),
+          "aria-pressed": on ? "true" : "false",
+          "aria-label": `neuron ${x.neuron}, activation ${x.value.toFixed(2)}${on ? ", selected" : ""}`,
+        });
+        const barEl = h(doc, "span", { class: "al-bar", "aria-hidden": "true" });
+        barEl.style.width = `${Math.max(2, (Math.abs(x.value) / max) * 100)}%`;
+        b.append(h(doc, "span", { class: "al-neuron-id" }, `#${x.neuron}`), barEl, h(doc, "span", { class: "al-neuron-val" }, x.value.toFixed(2)));
+        list.append(b);
+      }
+    }
+    // The selected neuron over all tokens.
+    if (s.neuron === null) {
+      nStatus.textContent = "No neuron selected.";
+      nStatus.setAttribute("data-state", "empty");
+      for (const c of chips) c.style.removeProperty("background");
+      return;
+    }
+    buildStrip();
+    const nKey = requestKey("neuron", stack.name, s.layer, s.neuron);
+    const nr = replies.get(nKey)?.arrays.activations;
+    if (!nr) {
+      nStatus.textContent = pendingText(replies.state(nKey), `neuron ${s.neuron} of layer ${s.layer}`);
+      nStatus.setAttribute("data-state", replies.state(nKey).state);
+      return;
+    }
+    const range = activationRange(nr.values);
+    nStatus.textContent = `Neuron ${s.neuron} of layer ${s.layer}: orange = positive, blue = negative (max |activation| ${range.toFixed(2)}).`;
+    nStatus.setAttribute("data-state", "ready");
+    chips.forEach((c, i) => {
+      const v = (nr.values[i] ?? 0) * nr.scale;
+      const rgb = divergingColor(v / range, theme.bgRgb);
+      c.style.background = `rgb(${rgb[0] | 0},${rgb[1] | 0},${rgb[2] | 0})`;
+      c.style.color = textOn(rgb);
+      c.setAttribute("aria-label", `${formatToken(tokens[i] ?? "").spoken} (token ${i}): activation ${v.toFixed(2)}`);
+      c.classList.toggle("al-locked", s.token === i);
+    });
+    data.drawn("mlp", s.layer);
+  };
+  const sched = frameScheduler(win, draw);
+
+  const request = () => {
+    const s = store.get();
+    if (!stack.has_mlp) return;
+    replies.request({ what: "mlp_top", stack: stack.name, layer: s.layer });
+    if (s.neuron !== null) replies.request({ what: "neuron", stack: stack.name, layer: s.layer, neuron: s.neuron });
+  };
+  cleanups.push(
+    listen<MouseEvent>(list, "click", (e) => {
+      const b = e.target instanceof Element ? e.target.closest("[data-neuron]") : null;
+      if (!b) return;
+      const n = Number(b.getAttribute("data-neuron"));
+      store.set({ neuron: store.get().neuron === n ? null : n });
+    }),
+    listen<MouseEvent>(strip, "click", (e) => {
+      const b = e.target instanceof Element ? e.target.closest("[data-position]") : null;
+      if (!b) return;
+      const i = Number(b.getAttribute("data-position"));
+      store.set({ token: store.get().token === i ? null : i });
+    }),
+    store.subscribe((s, p) => {
+      if (s.layer !== p.layer || s.neuron !== p.neuron) request();
+      if (s.layer !== p.layer || s.neuron !== p.neuron || s.token !== p.token || s.hover !== p.hover) sched.schedule();
+    }),
+    replies.subscribe(() => sched.schedule()),
+    watchTheme(doc, () => sched.schedule()),
+  );
+  request();
+  draw();
+  return {
+    destroy() {
+      sched.cancel();
+      for (const fn of cleanups.splice(0)) fn();
+      section.remove();
+    },
+  };
+}
