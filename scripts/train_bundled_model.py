@@ -283,7 +283,7 @@ def attention_probe(model, tok, vocab_size, texts, reps: int = 40, seeds=(0, 1, 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    p.add_argument("--steps", type=int, default=1500)
+    p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--seq-len", type=int, default=96)
     p.add_argument("--long-every", type=int, default=8,
