@@ -39,7 +39,7 @@ def test_html_for_a_model_directory(tmp_path) -> None:
     [
         (["html", "hi", "--model", minilm_dir(), "--layer", "9"], "layer 9 is out of range"),
         (["html", "", "--model", minilm_dir()], "text is empty"),
-        (["html", "hi", "--model", "/no/such/dir"], "could not load a tokenizer"),
+        (["html", "hi", "--model", "/no/such/dir"], "no model directory at '/no/such/dir'"),
         (["html", "hi"], "the following arguments are required: --model"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],

@@ -111,5 +111,5 @@ def test_show_loads_from_a_path_with_from_pretrained() -> None:
 
 
 def test_show_with_a_path_that_does_not_exist_says_so() -> None:
-    with pytest.raises(ValueError, match="could not load a tokenizer from '/no/such/model'"):
+    with pytest.raises(ValueError, match="no model directory at '/no/such/model'"):
         al.show("/no/such/model", "hello", display=False)

@@ -155,7 +155,11 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
         )
     logits = getattr(output, "logits", None)
     logits_np = _to_numpy(logits[0]) if logits is not None else None
-    _check_finite(model, [s.residual for s in stacks.values() if s.residual is not None])
+    _check_finite(
+        model,
+        [s.residual for s in stacks.values() if s.residual is not None]
+        + [a for s in stacks.values() for layer in (s.layers or []) for a in (layer.query, layer.key)],
+    )
     logits_stack = adapter.logits_stack
     final_norm = next(s.final_norm for s in bound if s.spec.name == logits_stack)
     return _assemble(model, enc, stacks, logits_np, _unembedder(model, adapter, final_norm), logits_stack)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from attnlens.capture import trace
@@ -11,12 +12,19 @@ from attnlens.widget.lens import Lens
 def _load(name: str) -> tuple[Any, Any]:
     from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
 
+    looks_like_path = name.startswith((".", "~")) or os.path.isabs(name) or name.count("/") > 1
+    if looks_like_path and not os.path.isdir(os.path.expanduser(name)):
+        raise ValueError(
+            f"no model directory at {name!r}: pass a directory holding config.json and the tokenizer "
+            "files, or a model name that is in the local Hugging Face cache."
+        )
     try:
         tokenizer = AutoTokenizer.from_pretrained(name)
-    except OSError as err:
+    except (OSError, ValueError) as err:
+        first = str(err).strip().splitlines()[0].rstrip(".") if str(err).strip() else type(err).__name__
         raise ValueError(
-            f"could not load a tokenizer from {name!r}: {err}. Pass a local directory or a model "
-            "name available offline, or pass (model, tokenizer) objects."
+            f"could not load a tokenizer from {name!r} ({first}); pass a local directory or a model name "
+            "available offline, or pass (model, tokenizer) objects."
         ) from None
     try:
         model = AutoModelForCausalLM.from_pretrained(name)

@@ -1,0 +1,175 @@
+"""The inventory of bad inputs and the exact message each gets; docs/bad-inputs.md is rendered from it.
+
+Run ``PYTHONPATH=src:tests python tests/bad_inputs.py --write`` after changing a message; the test
+``test_bad_input_inventory.py`` fails when the document and the messages disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+DOC = pathlib.Path(__file__).resolve().parent.parent / "docs" / "bad-inputs.md"
+
+
+@dataclass(frozen=True)
+class Case:
+    where: str  # API, widget trait, CLI
+    what: str  # the bad input, in words
+    run: Callable[[], Any]
+    error: type[BaseException]
+
+
+@cache
+def _bundled() -> tuple[Any, Any]:
+    from attnlens.bundled import load
+
+    return load()
+
+
+@cache
+def _trace() -> Any:
+    import attnlens as al
+
+    model, tok = _bundled()
+    return al.trace(model, tok, "When Mary and John went to the store, John gave a drink to")
+
+
+def _lens() -> Any:
+    import attnlens as al
+
+    return al.Lens(_trace())
+
+
+def _al() -> Any:
+    import attnlens as al
+
+    return al
+
+
+def _set(trait: str, value: Any) -> Callable[[], Any]:
+    return lambda: setattr(_lens(), trait, value)
+
+
+def _cli(*args: str) -> Callable[[], Any]:
+    from attnlens.cli import main
+
+    return lambda: main(list(args))
+
+
+def _bundled_dir() -> str:
+    from attnlens.bundled import model_dir
+
+    return model_dir()
+
+
+def _meta_model() -> Any:
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    with torch.device("meta"):
+        return GPT2LMHeadModel(GPT2Config(n_layer=1, n_head=2, n_embd=16))
+
+
+def _nan_model() -> Any:
+    import torch
+
+    from attnlens.bundled import load_model
+
+    model = load_model()
+    with torch.no_grad():
+        model.model.layers[0].self_attn.q_proj.weight[0, 0] = float("nan")
+    return model
+
+
+def _no_inference_mode() -> Any:
+    import torch
+
+    with torch.inference_mode():
+        return _trace().attribute(method="saliency")
+
+
+def _traitlets_error() -> type[BaseException]:
+    import traitlets
+
+    return traitlets.TraitError
+
+
+CASES: list[Case] = [
+    Case("API", "text is empty", lambda: _al().trace(*_bundled(), "  "), ValueError),
+    Case("API", "text is not a string", lambda: _al().trace(*_bundled(), 42), TypeError),
+    Case("API", "text longer than the model's positions", lambda: _al().trace(*_bundled(), "word " * 600),
+         ValueError),
+    Case("API", "model is not a transformers model", lambda: _al().trace("gpt2", _bundled()[1], "hi"), TypeError),
+    Case("API", "tokenizer is not a tokenizer", lambda: _al().trace(_bundled()[0], "gpt2", "hi"), TypeError),
+    Case("API", "model still on the meta device", lambda: _al().trace(_meta_model(), _bundled()[1], "hi"),
+         ValueError),
+    Case("API", "weights contain NaN", lambda: _al().trace(_nan_model(), _bundled()[1], "hello there"), ValueError),
+    Case("API", "layer out of range", lambda: _trace().attention(7), ValueError),
+    Case("API", "`target=` for a decoder-only model", lambda: _al().trace(*_bundled(), "hi", target="x"),
+         ValueError),
+    Case("API", "`max_new_tokens` ≤ 0", lambda: _al().generate(*_bundled(), "Once upon", max_new_tokens=0),
+         ValueError),
+    Case("API", "attribution method not offered", lambda: _trace().attribute(method="magic"), ValueError),
+    Case("API", "attribution target not in the vocabulary", lambda: _trace().attribute(target=99999), ValueError),
+    Case("API", "attribution position out of range", lambda: _trace().attribute(position=500), ValueError),
+    Case("API", "attributions under torch.inference_mode", _no_inference_mode, ValueError),
+    Case("API", "ablation of a head that does not exist", lambda: _trace().ablate(heads=[(0, 9)]), ValueError),
+    Case("API", "Lens of something that is not a Trace", lambda: _al().Lens("some text"), TypeError),
+    Case("widget", "`lens.layer` out of range", _set("layer", 5), _traitlets_error()),
+    Case("widget", "`lens.heads` with a duplicate", _set("heads", [1, 1]), _traitlets_error()),
+    Case("widget", "`lens.view` unknown", _set("view", "sankey"), _traitlets_error()),
+    Case("widget", "`lens.token` out of range", _set("token", 1000), _traitlets_error()),
+    Case("widget", "`lens.stack` unknown", _set("stack", "cross"), _traitlets_error()),
+    Case("CLI", "unknown command", _cli("frobnicate"), SystemExit),
+    Case("CLI", "`--layer` out of range", lambda: _cli("html", "hi", "--model", _bundled_dir(), "--layer", "9")(),
+         SystemExit),
+    Case("CLI", "model path that does not exist", _cli("html", "hi", "--model", "/no/such/model"), SystemExit),
+]
+
+
+def message_of(case: Case) -> str:
+    """The first line of what the user sees (for the CLI, its stderr line)."""
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            case.run()
+    except case.error as caught:
+        text = err.getvalue().strip() if isinstance(caught, SystemExit) else str(caught)
+        return text.strip().splitlines()[-1 if isinstance(caught, SystemExit) else 0]
+    raise AssertionError(f"{case.what}: no {case.error.__name__} raised")
+
+
+def render() -> str:
+    rows = [
+        "# Bad inputs and what attnlens says",
+        "",
+        "Every row is checked by `tests/test_bad_input_inventory.py`, which runs the input and compares the",
+        "message with this table (regenerate with `PYTHONPATH=src:tests python tests/bad_inputs.py --write`).",
+        "",
+        "| # | where | bad input | error | message |",
+        "|---|---|---|---|---|",
+    ]
+    for i, case in enumerate(CASES, 1):
+        message = message_of(case).replace("|", "\\|")
+        name = "exit 2" if case.error is SystemExit else case.error.__name__
+        rows.append(f"| {i} | {case.where} | {case.what} | {name} | {message} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    if "--write" in sys.argv:
+        DOC.write_text(render(), encoding="utf-8")
+        print(f"wrote {DOC}")
+    else:
+        print(render())
