@@ -256,7 +256,7 @@ describe("heatmap key labels", () => {
 });
 
 describe("lines width follows the available width", () => {
-  it("clamps to [240, 640], redraws on resize and disconnects its observers on cleanup", async () => {
+  it("clamps to [LINES_MIN_WIDTH, LINES_MAX_WIDTH], redraws on resize and disconnects its observers on cleanup", async () => {
     const observers: { cb: () => void; connected: boolean }[] = [];
     const win = window as unknown as { ResizeObserver: unknown };
     const original = win.ResizeObserver;

@@ -24,11 +24,13 @@ export const MIN_KEY_LABEL_WIDTH = 9;
 const KEYS_HEIGHT = 64;
 const KEY_LABEL_CHARS = 8;
 /** Width of the lines canvas: the room left by the two label columns, within these bounds (CSS px). */
-export const LINES_MIN_WIDTH = 240;
+export const LINES_MIN_WIDTH = 120;
 export const LINES_MAX_WIDTH = 640;
 /** Height of the scroll box (CSS px); rows beyond it scroll, and only the rows on screen are drawn. */
 export const VIEWPORT_HEIGHT = 440;
 const ALPHA_BUCKETS = 32;
+/** Lines in the overview (no token focused): the strongest of those on screen. */
+const OVERVIEW_MAX_LINES = 2500;
 const SEGMENTS_PER_PATH = 64;
 /** Global colour max of the heatmap only below this many cells (else the max of the rows on screen). */
 const GLOBAL_MAX_CELLS = 4_000_000;
@@ -44,13 +46,13 @@ export function linesWidthFor(total: number, leftW: number, rightW: number): num
   return Math.round(Math.max(LINES_MIN_WIDTH, Math.min(LINES_MAX_WIDTH, total - leftW - rightW - gaps)));
 }
 
-/** Width of a token column in `ch`: its longest label (capped at 20 characters, as formatToken cuts). */
+/** Width of a token column in `ch`: its longest label (capped at 16 characters; longer ones end in an ellipsis). */
 export function columnChars(tokens: readonly string[]): number {
   let max = 1;
   for (const t of tokens) {
-    const n = Math.min(20, Array.from(t).length || 1);
+    const n = Math.min(16, Array.from(t).length || 1);
     if (n > max) max = n;
-    if (max >= 20) break;
+    if (max >= 16) break;
   }
   return max;
 }
@@ -310,8 +312,9 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   function drawLines(s: Readonly<Selection>, att: LayerAttention, focus: Focus | null): LineSelection {
     const cssW = linesWidth();
     const { top, height } = placeCanvas(linesCanvas);
-    const win = { rows: windowOf(att.nq), cols: windowOf(att.nk) };
-    const sel = selectLines(att, s.heads, focus, undefined, undefined, win);
+    const rows = windowOf(att.nq);
+    const win = { rows, cols: windowOf(att.nk), reach: rows.end - rows.start };
+    const sel = selectLines(att, s.heads, focus, undefined, focus ? undefined : OVERVIEW_MAX_LINES, win);
     const ctx = sizeCanvas(linesCanvas, cssW, height);
     if (!ctx) return sel;
     // Width 1 (a hairline at 1x) rasterises far faster than thicker strokes for the dense overview.

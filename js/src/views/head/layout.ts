@@ -37,6 +37,9 @@ function validHeads(att: LayerAttention, heads: readonly number[]): number[] {
 export interface LineWindow {
   rows: { start: number; end: number };
   cols: { start: number; end: number };
+  /** How far (in rows) beyond the window a line's other end may lie; lines beyond run almost
+   * vertically across the canvas and are left out of the overview (hover a token for all of its). */
+  reach?: number;
 }
 
 /**
@@ -65,14 +68,20 @@ function forEachCell(
     }
     const r0 = win ? Math.max(0, win.rows.start) : 0;
     const r1 = win ? Math.min(nq, win.rows.end) : nq;
+    const reach = win?.reach ?? Infinity;
+    // keys a visible query may reach, queries a visible key may come from
+    const k0 = win ? Math.max(0, win.rows.start - reach) : 0;
+    const k1 = win ? Math.min(nk, win.rows.end + reach) : nk;
     for (let i = r0; i < r1; i++) {
       const row = base + i * nk;
-      for (let j = 0; j < nk; j++) visit(h, i, j, data[row + j]! * scale);
+      for (let j = k0; j < k1; j++) visit(h, i, j, data[row + j]! * scale);
     }
     if (win) {
       const c0 = Math.max(0, win.cols.start);
       const c1 = Math.min(nk, win.cols.end);
-      for (let i = 0; i < nq; i++) {
+      const q0 = Math.max(0, win.cols.start - reach);
+      const q1 = Math.min(nq, win.cols.end + reach);
+      for (let i = q0; i < q1; i++) {
         if (i >= r0 && i < r1) continue;
         const row = base + i * nk;
         for (let j = c0; j < c1; j++) visit(h, i, j, data[row + j]! * scale);

@@ -1,0 +1,177 @@
+"""Front-end timings in headless Chromium on real standalone pages (Lens.save_html).
+
+For each token count, builds a random-weight GPT-2-shaped model (n_positions ≥ the text), traces a
+text of exactly that many MiniLM tokens, writes a standalone page with the head view, logit lens and
+model view visible, opens it in headless Chromium and measures with performance.now() in the page:
+
+- first paint: navigation start → the first animation frame after every visible view drew its data;
+- layer change: store update (slider input) → the next animation frame after every visible view
+  redrew the new layer; median over --changes changes (alternating layers).
+
+Run: python benchmarks/bench_frontend.py [--tokens 512 4096] [--changes 10] [--layers 2] [--heads 2]
+Needs the front-end bundle (cd js && npm run build), Chromium at /usr/bin/chromium and Playwright.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+import torch
+from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+import attnlens as al
+from attnlens.widget import export
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+from conftest import minilm_dir  # noqa: E402
+
+VIEWS = "head,logit_lens,model"
+GOALS = {"layer_ms": {512: 16.0, 4096: 50.0}, "first_paint_ms": {4096: 1500.0}}
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+    # rAF as soon as a frame is due, not at 60 Hz vsync: the timings measure work, not frame alignment
+    "--disable-gpu-vsync", "--disable-frame-rate-limit",
+]
+
+# Measured in the page: resolves {first_paint, changes: [ms], views}.
+MEASURE = """async ({changes, layers}) => {
+  const root = document.querySelector('.attnlens');
+  const frame = () => new Promise(r => requestAnimationFrame(() => r(performance.now())));
+  await window.__firstPaint;
+  const firstPaint = window.__firstPaintAt;
+  const slider = root.querySelector('input[type=range][data-control="layer"]');
+  const out = [];
+  for (let k = 0; k < changes; k++) {
+    const layer = (Number(root.getAttribute('data-layer')) + 1) % layers;
+    const drawn = new Promise(r => root.addEventListener('attnlens-drawn', e => {
+      if (e.detail.layer === layer) r();
+    }));
+    await frame();
+    const t0 = performance.now();
+    slider.value = String(layer);
+    slider.dispatchEvent(new Event('input', {bubbles: true}));
+    await drawn;
+    const t1 = await frame();
+    out.push(t1 - t0);
+  }
+  return {firstPaint, changes: out, views: root.getAttribute('data-view'),
+          heads: root.getAttribute('data-heads'), labels: root.querySelectorAll('[data-token-index]').length};
+}"""
+
+# Installed before the page's own scripts: the first frame after the first complete draw.
+FIRST_PAINT = """
+window.__firstPaint = new Promise(resolve => {
+  document.addEventListener('attnlens-drawn', () => {
+    if (window.__firstPaintAt) return;
+    requestAnimationFrame(() => { window.__firstPaintAt = performance.now(); resolve(); });
+  }, true);
+});
+"""
+
+
+def text_of(tokenizer, n: int) -> str:
+    """A text that MiniLM's tokenizer turns into exactly n tokens ([CLS] … [SEP] included)."""
+    words = ("the cat sat on the mat because it was tired and then the dog ran after a red ball in the "
+             "park while birds sang softly above the old stone bridge").split()
+    body = " ".join(words[i % len(words)] for i in range(n))
+    ids = tokenizer(body, add_special_tokens=False)["input_ids"][: n - 2]
+    text = tokenizer.decode(ids)
+    got = len(tokenizer(text)["input_ids"])
+    assert got == n, (got, n)
+    return text
+
+
+def build_page(n: int, layers: int, heads: int, tokenizer, out: Path) -> tuple[Path, float, int]:
+    config = GPT2Config(n_layer=layers, n_head=heads, n_embd=64, n_positions=max(4096, n), vocab_size=tokenizer.vocab_size,
+                        initializer_range=0.3)
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(config).eval()
+    t = time.perf_counter()
+    tr = al.trace(model, tokenizer, text_of(tokenizer, n))
+    lens = al.Lens(tr)
+    lens.view = VIEWS
+    path = out / f"bench-{n}.html"
+    lens.save_html(path)
+    return path, time.perf_counter() - t, path.stat().st_size
+
+
+def without_legacy_seed() -> None:
+    """The page reads `_replies` only; the legacy `_attention` copy (while Python still writes it)
+    would double the file and is left out here so the page is what it will be."""
+    original = export.standalone_state
+
+    def state(lens):
+        s = original(lens)
+        s.pop("_attention", None)
+        return s
+
+    export.standalone_state = state
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tokens", type=int, nargs="+", default=[512, 4096])
+    ap.add_argument("--changes", type=int, default=10)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--heads", type=int, default=2)
+    ap.add_argument("--keep", action="store_true", help="keep the pages (printed paths)")
+    args = ap.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    without_legacy_seed()
+    tokenizer = AutoTokenizer.from_pretrained(minilm_dir())
+    tmp = Path(tempfile.mkdtemp(prefix="attnlens-bench-"))
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        version = browser.version
+        for n in args.tokens:
+            path, build_s, size = build_page(n, args.layers, args.heads, tokenizer, tmp)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000}, device_scale_factor=1)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.add_init_script(FIRST_PAINT)
+            page.goto(path.as_uri(), timeout=120_000)
+            r = page.evaluate(MEASURE, {"changes": args.changes, "layers": args.layers})
+            page.close()
+            if errors:
+                raise RuntimeError(f"page errors at {n} tokens: {errors}")
+            rows.append((n, size, build_s, r))
+        browser.close()
+
+    print(f"attnlens front-end benchmark · views {VIEWS} · GPT-2-shaped random model, {args.layers} layers × "
+          f"{args.heads} heads · MiniLM tokenizer · {args.changes} layer changes")
+    print(f"{'tokens':>7} {'page MB':>8} {'first paint ms':>15} {'layer change ms (median)':>25} {'min':>6} {'max':>6}"
+          f" {'labels':>7} {'goals':>22}")
+    for n, size, _build, r in rows:
+        med = statistics.median(r["changes"])
+        goal = []
+        if n in GOALS["layer_ms"]:
+            goal.append(f"layer ≤{GOALS['layer_ms'][n]:.0f} {'ok' if med <= GOALS['layer_ms'][n] else 'MISS'}")
+        if n in GOALS["first_paint_ms"]:
+            g = GOALS["first_paint_ms"][n]
+            goal.append(f"paint ≤{g:.0f} {'ok' if r['firstPaint'] <= g else 'MISS'}")
+        print(f"{n:>7} {size / 1e6:>8.1f} {r['firstPaint']:>15.0f} {med:>25.1f} {min(r['changes']):>6.1f}"
+              f" {max(r['changes']):>6.1f} {r['labels']:>7} {', '.join(goal):>22}")
+    print(f"environment: {platform.platform()} · {platform.processor() or platform.machine()} · "
+          f"{os.cpu_count()} CPUs · Python {platform.python_version()} · torch {torch.__version__} · "
+          f"Chromium {version} headless, software rendering, flags {' '.join(CHROMIUM_ARGS[6:])}")
+    if args.keep:
+        print("pages:", *(str(tmp / f'bench-{n}.html') for n in args.tokens))
+
+
+if __name__ == "__main__":
+    main()
