@@ -84,3 +84,27 @@ describe("decodeArray", () => {
     expect(() => decodeArray({ dtype: "uint8", shape: [1], buffer: null as never })).toThrow(/buffer/);
   });
 });
+
+describe("integer dtypes", () => {
+  it("decodes uint16 and uint32 little-endian as exact numbers, at any byteOffset", async () => {
+    const { decodeIntegers } = await import("./decode");
+    const u16 = viewAt([0x01, 0x00, 0xff, 0xff, 0x34, 0x12], 3);
+    expect([...decodeIntegers({ dtype: "uint16", shape: [3], buffer: u16 })]).toEqual([1, 65535, 0x1234]);
+    expect([...decodeArray({ dtype: "uint16", shape: [3], buffer: u16 })]).toEqual([1, 65535, 0x1234]); // not scaled
+    const u32 = viewAt([0x01, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0x78, 0x56, 0x34, 0x12], 8);
+    expect([...decodeIntegers({ dtype: "uint32", shape: [3], buffer: u32 })]).toEqual([1, 4294967295, 0x12345678]);
+    const aligned = new DataView(new Uint32Array([5, 6]).buffer, 4, 4);
+    expect([...decodeIntegers({ dtype: "uint32", shape: [1], buffer: aligned })]).toEqual([6]);
+    expect(() => decodeIntegers({ dtype: "uint16", shape: [2], buffer: u16 })).toThrow(/bytes/);
+    expect(() => decodeIntegers({ dtype: "float16", shape: [1], buffer: viewAt([0, 0]) })).toThrow(/integer/);
+  });
+
+  it("decodeScaled keeps uint8 as bytes and decodes float16 through a table", async () => {
+    const { decodeScaled, halfTable } = await import("./decode");
+    const u8 = decodeScaled({ dtype: "uint8", shape: [2], buffer: viewAt([0, 255]) });
+    expect(u8.data).toBeInstanceOf(Uint8Array);
+    expect(u8.data[1]! * u8.scale).toBe(1);
+    const f = decodeScaled({ dtype: "float16", shape: [2], buffer: viewAt(le16(0x3c00, 0xc000)) }, halfTable());
+    expect([...f.data]).toEqual([1, -2]);
+  });
+});
