@@ -147,7 +147,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     // legend and query row
     legend.replaceChildren();
     const widths = [LABEL_W, vec + 8, vec + 8, NUM_W, BAR_W + NUM_W];
-    ["key", `k (${qk.d} dims)`, "q ⊙ k", "q·k", "softmax"].forEach((t, i) => {
+    ["key", "k", "q⊙k", "q·k", "softmax"].forEach((t, i) => {
       const e = h(doc, "span", {}, t);
       e.style.width = `${widths[i]}px`;
       legend.append(e);
