@@ -23,7 +23,8 @@ def test_demo_writes_a_page_of_the_bundled_model(tmp_path) -> None:
     state = embedded_state((tmp_path / "demo.html").read_text())
     assert "Hermione Granger met Harry Potter" in "".join(state["_meta"]["tokens"])
     assert state["_meta"]["model_name"].endswith("bundled/model")
-    assert len(state["_attention"]) == state["_meta"]["n_layers"]
+    assert {f"attention:self:{i}" for i in range(state["_meta"]["n_layers"])} <= set(state["_replies"])
+    assert "logit_lens:self" in state["_replies"]
     assert "wrote" in result.stdout and "demo.html" in result.stdout
 
 

@@ -31,31 +31,28 @@ def test_initial_state_carries_tokens_and_one_layer_as_binary(lens, minilm_trace
     state = lens.get_state()
     assert state["_meta"]["tokens"] == minilm_trace.tokens
     assert state["_meta"]["n_layers"] == 6 and state["_meta"]["n_heads"] == 12
-    assert list(state["_attention"]) == ["1"]  # later layers travel on request
-    assert list(state["_replies"]) == ["attention:self:1"]
+    assert list(state["_replies"]) == ["attention:self:1"]  # later layers travel on request
     _, paths, _buffers = _remove_buffers(state)
-    assert sorted(paths) == [["_attention", "1", "buffer"],
-                             ["_replies", "attention:self:1", "arrays", "attention", "buffer"]]
+    assert paths == [["_replies", "attention:self:1", "arrays", "attention", "buffer"]]
     seeded = state["_replies"]["attention:self:1"]["arrays"]["attention"]
+    assert seeded["dtype"] == "float16" and isinstance(seeded["buffer"], bytes)
     np.testing.assert_allclose(decode_array(seeded), minilm_trace.attention(1), atol=1e-3)
-    payload = lens._attention["1"]
-    assert payload["dtype"] == "float16"
-    np.testing.assert_allclose(decode_array(payload), minilm_trace.attention(1), atol=1e-3)
+    assert state["_meta"]["stacks"][0]["name"] == "self" and state["stack"] == "self"
     assert state["heads"] == list(range(12)) and state["token"] is None and state["layer"] == 1
 
 
 def test_page_request_gets_the_layer_as_a_binary_buffer(lens, minilm_trace) -> None:
     sent = []
     lens.send = lambda content, buffers=None: sent.append((content, buffers))  # type: ignore[method-assign]
-    lens._on_page_message(lens, {"kind": "attention_request", "layer": 4}, [])
+    lens._on_page_message(lens, {"kind": "request", "what": "attention", "stack": "self", "layer": 4, "id": 3}, [])
     content, buffers = sent[-1]
-    assert content["kind"] == "attention" and content["layer"] == 4
-    assert content["shape"] == [12, len(minilm_trace.tokens), len(minilm_trace.tokens)]
-    assert "buffer" not in content and len(buffers) == 1
-    decoded = decode_array({**content, "buffer": buffers[0]})
+    assert content["kind"] == "reply" and content["key"] == "attention:self:4" and content["id"] == 3
+    spec = content["arrays"]["attention"]
+    assert spec["shape"] == [12, len(minilm_trace.tokens), len(minilm_trace.tokens)] and len(buffers) == 1
+    decoded = decode_array({**spec, "buffer": buffers[spec["buffer"]]})
     np.testing.assert_allclose(decoded, minilm_trace.attention(4), atol=1e-3)
-    lens._on_page_message(lens, {"kind": "attention_request", "layer": 99}, [])
-    assert sent[-1][0] == {"kind": "error", "message": "no layer 99 in this trace"}
+    lens._on_page_message(lens, {"kind": "request", "what": "attention", "layer": 99, "id": 4}, [])
+    assert sent[-1][0]["kind"] == "error" and "layer 99 is out of range (0 to 5)" in sent[-1][0]["message"]
 
 
 @pytest.mark.parametrize(

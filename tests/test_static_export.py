@@ -41,11 +41,14 @@ def test_file_carries_every_layer_and_the_selection(saved) -> None:
     state = embedded_state(html)
     assert state["layer"] == 1 and state["heads"] == [0, 3, 7]
     assert state["_meta"]["tokens"] == tr.tokens
-    assert sorted(state["_attention"], key=int) == [str(i) for i in range(tr.n_layers)]
-    for layer, payload in state["_attention"].items():
+    replies = state["_replies"]
+    assert {f"attention:self:{i}" for i in range(tr.n_layers)} <= set(replies)
+    assert {"thumbnails:self", "qk:self:1"} <= set(replies)  # model view, neuron view of the current layer
+    for layer in range(tr.n_layers):
+        payload = replies[f"attention:self:{layer}"]["arrays"]["attention"]
         raw = base64.b64decode(payload["buffer"]["base64"])
         values = np.frombuffer(raw, "<f2").reshape(payload["shape"]).astype(np.float32)
-        np.testing.assert_allclose(values, tr.attention(int(layer)), atol=1e-3)
+        np.testing.assert_allclose(values, tr.attention(layer), atol=1e-3)
     assert "</script" not in html.split('class="attnlens-state">', 1)[1].split("</script>", 1)[0]
 
 

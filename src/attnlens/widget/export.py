@@ -12,7 +12,6 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from attnlens.widget.payload import encode_attention
 from attnlens.widget.protocol import inline_reply
 
 if TYPE_CHECKING:
@@ -65,13 +64,6 @@ def standalone_state(lens: Lens) -> dict[str, Any]:
         replies[key] = reply
     state = {name: getattr(lens, name) for name in STATE_TRAITS}
     state["_replies"] = replies
-    # legacy seed for the head view: every layer of the default stack
-    attention = {}
-    for layer in range(lens.trace.n_layers):
-        payload = encode_attention(lens.trace.attention(layer))
-        payload["buffer"] = _base64(payload["buffer"])
-        attention[str(layer)] = payload
-    state["_attention"] = attention
     return state
 
 

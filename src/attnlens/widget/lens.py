@@ -10,7 +10,6 @@ import anywidget
 import traitlets
 
 from attnlens.capture.trace import Trace
-from attnlens.widget.payload import encode_attention
 from attnlens.widget.protocol import answer, inline_reply
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
@@ -47,6 +46,7 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
         "generated": trace.generated,
         "stacks": stacks,
         "has_logit_lens": trace._unembed is not None,
+        "logits_stack": trace._logits_stack,
     }
 
 
@@ -86,7 +86,6 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
     """How the head view draws attention: "lines" or "heatmap"."""
 
     _meta = traitlets.Dict().tag(sync=True)
-    _attention = traitlets.Dict().tag(sync=True)  # legacy seed: the head view's first layer
     _replies = traitlets.Dict().tag(sync=True)  # request key → reply with inline buffers: the page's seed
 
     def __init__(self, trace: Trace, layer: int = 0, **kwargs: Any) -> None:
@@ -104,7 +103,6 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
             **kwargs,
         )
         self.layer = layer
-        self._attention = {str(self.layer): encode_attention(trace.attention(self.layer))}
         key, reply = inline_reply(trace, {"what": "attention", "stack": self.stack, "layer": self.layer})
         self._replies = {key: reply}
         self.on_msg(self._on_page_message)
@@ -174,16 +172,6 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         if isinstance(content, dict) and content.get("kind") == "request":
             reply, buffers = answer(self.trace, content)
             self.send(reply, buffers=buffers)
-            return
-        if not isinstance(content, dict) or content.get("kind") != "attention_request":
-            return
-        layer = content.get("layer")
-        if not isinstance(layer, int) or not 0 <= layer < self.trace.n_layers:
-            self.send({"kind": "error", "message": f"no layer {layer!r} in this trace"})
-            return
-        payload = encode_attention(self.trace.attention(layer))
-        buffer = payload.pop("buffer")
-        self.send({"kind": "attention", "layer": layer, **payload}, buffers=[buffer])
 
     def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> str:
         """Write one self-contained, offline, interactive HTML file; returns its path."""
