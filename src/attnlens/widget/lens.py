@@ -11,6 +11,7 @@ import traitlets
 
 from attnlens.capture.trace import Trace
 from attnlens.widget.protocol import answer, inline_reply
+from attnlens.widget.static_repr import with_static
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 VIEWS = ("head", "model", "neuron", "logit_lens", "mlp")
@@ -96,12 +97,9 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
             )
         self.trace = trace
         self._suppress_next_repr = False
-        super().__init__(
-            _meta=trace_meta(trace),
-            heads=list(range(trace.n_heads)),
-            stack=trace.default_stack,
-            **kwargs,
-        )
+        kwargs.setdefault("heads", list(range(trace.n_heads)))
+        kwargs.setdefault("stack", trace.default_stack)
+        super().__init__(_meta=trace_meta(trace), **kwargs)
         self.layer = layer
         key, reply = inline_reply(trace, {"what": "attention", "stack": self.stack, "layer": self.layer})
         self._replies = {key: reply}
@@ -197,4 +195,4 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         if self._suppress_next_repr:  # show() already displayed it in this cell
             self._suppress_next_repr = False
             return {"text/plain": ""}, {}
-        return super()._repr_mimebundle_(**kwargs)
+        return with_static(self, super()._repr_mimebundle_(**kwargs))
