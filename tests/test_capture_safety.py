@@ -12,7 +12,7 @@ from transformers import OPTConfig, OPTForCausalLM
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 
 import attnlens as al
-from conftest import VOCAB, random_model
+from families import VOCAB, random_model
 
 TEXT = "Mary and John went to the store."
 

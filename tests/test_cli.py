@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from attnlens.cli import main
-from conftest import minilm_dir
+from families import minilm_dir
 from test_static_export import embedded_state
 
 

@@ -11,7 +11,7 @@ from transformers import AutoModel
 
 import attnlens as al
 from attnlens.widget.payload import decode_array
-from conftest import minilm_dir
+from families import minilm_dir
 
 TEXT = "The quick brown fox jumps over the lazy dog."
 

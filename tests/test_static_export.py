@@ -13,7 +13,7 @@ import pytest
 from transformers import AutoModel
 
 import attnlens as al
-from conftest import minilm_dir
+from families import minilm_dir
 
 TEXT = "The cat sat on the mat because it was tired."
 
