@@ -98,7 +98,7 @@ def test_bad_requests_get_an_error_reply(trace, request_, message) -> None:
 def test_requests_for_what_a_base_model_lacks_say_why(minilm_tokenizer) -> None:
     from transformers import AutoModel
 
-    from conftest import minilm_dir
+    from families import minilm_dir
 
     tr = al.trace(AutoModel.from_pretrained(minilm_dir()), minilm_tokenizer, "hello world")
     reply, _ = answer(tr, {"what": "logit_lens"})
