@@ -95,8 +95,8 @@ def text_of(tokenizer, n: int) -> str:
 
 
 def build_page(n: int, layers: int, heads: int, tokenizer, out: Path) -> tuple[Path, float, int]:
-    config = GPT2Config(n_layer=layers, n_head=heads, n_embd=64, n_positions=max(4096, n), vocab_size=tokenizer.vocab_size,
-                        initializer_range=0.3)
+    config = GPT2Config(n_layer=layers, n_head=heads, n_embd=64, n_positions=max(4096, n),
+                        vocab_size=tokenizer.vocab_size, initializer_range=0.3)
     torch.manual_seed(0)
     model = GPT2LMHeadModel(config).eval()
     t = time.perf_counter()
@@ -143,7 +143,7 @@ def main() -> None:
             path, build_s, size = build_page(n, args.layers, args.heads, tokenizer, tmp)
             page = browser.new_page(viewport={"width": 1280, "height": 1000}, device_scale_factor=1)
             errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
             page.add_init_script(FIRST_PAINT)
             page.goto(path.as_uri(), timeout=120_000)
             r = page.evaluate(MEASURE, {"changes": args.changes, "layers": args.layers})
@@ -155,8 +155,8 @@ def main() -> None:
 
     print(f"attnlens front-end benchmark · views {VIEWS} · GPT-2-shaped random model, {args.layers} layers × "
           f"{args.heads} heads · MiniLM tokenizer · {args.changes} layer changes")
-    print(f"{'tokens':>7} {'page MB':>8} {'file read ms':>13} {'first paint ms':>15} {'layer change ms (median)':>25} {'min':>6} {'max':>6}"
-          f" {'labels':>7} {'goals':>22}")
+    print(f"{'tokens':>7} {'page MB':>8} {'file read ms':>13} {'first paint ms':>15} "
+          f"{'layer change ms (median)':>25} {'min':>6} {'max':>6} {'labels':>7} {'goals':>22}")
     for n, size, _build, r in rows:
         med = statistics.median(r["changes"])
         goal = []
@@ -165,8 +165,8 @@ def main() -> None:
         if n in GOALS["first_paint_ms"]:
             g = GOALS["first_paint_ms"][n]
             goal.append(f"paint ≤{g:.0f} {'ok' if r['firstPaint'] <= g else 'MISS'}")
-        print(f"{n:>7} {size / 1e6:>8.1f} {r['loaded']:>13.0f} {r['firstPaint']:>15.0f} {med:>25.1f} {min(r['changes']):>6.1f}"
-              f" {max(r['changes']):>6.1f} {r['labels']:>7} {', '.join(goal):>22}")
+        print(f"{n:>7} {size / 1e6:>8.1f} {r['loaded']:>13.0f} {r['firstPaint']:>15.0f} {med:>25.1f} "
+              f"{min(r['changes']):>6.1f} {max(r['changes']):>6.1f} {r['labels']:>7} {', '.join(goal):>22}")
     print("file read: navigation start → the page's bytes are in (responseEnd); first paint includes it.")
     print(f"environment: {platform.platform()} · {platform.processor() or platform.machine()} · "
           f"{os.cpu_count()} CPUs · Python {platform.python_version()} · torch {torch.__version__} · "

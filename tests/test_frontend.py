@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import re
 import shutil
@@ -16,7 +17,11 @@ def npm(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     npm_bin = shutil.which("npm")
     assert npm_bin, "npm is not installed: install Node 20 and npm, then run `npm ci` in js/"
     assert (JS / "node_modules").exists(), "js/node_modules is missing: run `npm ci` in js/"
-    return subprocess.run([npm_bin, *args], cwd=JS, capture_output=True, text=True, timeout=timeout)
+    env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0", "CI": "true"}
+    result = subprocess.run([npm_bin, *args], cwd=JS, capture_output=True, text=True, timeout=timeout, env=env)
+    ansi = re.compile(r"\x1b\[[0-9;]*m")
+    return subprocess.CompletedProcess(result.args, result.returncode, ansi.sub("", result.stdout),
+                                       ansi.sub("", result.stderr))
 
 
 def test_vitest_unit_tests_pass() -> None:

@@ -169,6 +169,32 @@ def test_lab_keys_stay_in_widget(lab: Session) -> None:
     keys_stay_in_widget(lab)
 
 
+def test_lab_linked_views(lab: Session) -> None:
+    """A click in the model view moves every view and Python; a click on an MLP neuron sets lens.neuron."""
+    page, root = lab.page, lab.root
+    run_new_cell(page, 'lens.view = "head,model,mlp"; lens.token = 4', lab.log)
+    wait_attr(page, root, "data-view", "head,model,mlp")
+    cell = root.locator('[data-layer="3"][data-head="5"]')
+    cell.wait_for()
+    cell.click()
+    wait_attr(page, root, "data-layer", "3")
+    wait_attr(page, root, "data-heads", "5")
+    # the other views followed in the page, with no kernel round trip needed
+    assert root.locator('input[type=range][data-control="layer"]').input_value() == "3"
+    pressed = root.locator('[data-control="head"][aria-pressed="true"]')
+    assert pressed.evaluate_all("els => els.map(e => e.dataset.head)") == ["5"]
+    neuron = root.locator('[data-control="neuron"]').first
+    neuron.wait_for()
+    chosen = neuron.get_attribute("data-neuron")
+    neuron.click()
+    wait_attr(page, root, "data-neuron", str(chosen))
+    out = run_new_cell(page, "print(lens.layer, *lens.heads, lens.neuron, lens.view)", lab.log)
+    assert out.strip() == f"3 5 {chosen} head,model,mlp", out
+    lab.log.assert_clean()
+    run_new_cell(page, 'lens.view = "head"; lens.heads = list(range(tr.n_heads))', lab.log)
+    wait_attr(page, root, "data-view", "head")
+
+
 def test_lab_screenshots_light_dark(lab: Session) -> None:
     """The head view in JupyterLab Light and Dark, lines and heatmap; saved to artifacts/screenshots/."""
     page, root = lab.page, lab.root
