@@ -47,6 +47,7 @@ def _record(
     value: torch.Tensor,
     attention_mask: torch.Tensor | None,
     kwargs: dict[str, Any],
+    masks: dict[int, tuple[torch.Tensor, torch.Tensor]],
 ) -> AttentionCall:
     scaling = kwargs.get("scaling")
     if scaling is None:
@@ -57,8 +58,13 @@ def _record(
     causal_without_mask = bool(attention_mask is None and is_causal and query.shape[2] > 1)
     mask = None
     if attention_mask is not None:
-        mask = attention_mask.detach()[0]
-        mask = mask.cpu() if mask.dtype == torch.bool else mask.to("cpu", torch.float32)
+        # every layer is usually handed the same mask tensor: copy it once, share the copy
+        # (the cache holds the original too, so its id cannot be reused by another tensor meanwhile)
+        if id(attention_mask) not in masks:
+            first = attention_mask.detach()[0]
+            copy = first.cpu() if first.dtype == torch.bool else first.to("cpu", torch.float32)
+            masks[id(attention_mask)] = (attention_mask, copy)
+        mask = masks[id(attention_mask)][1]
     bias = kwargs.get("position_bias")
     return AttentionCall(
         bias=_detach(bias[0]) if isinstance(bias, torch.Tensor) else None,
@@ -82,6 +88,7 @@ def capture_attention_calls(
     Calls from other modules (another model in the same process) pass through untouched.
     """
     calls: dict[tuple[str, int], list[AttentionCall]] = {}
+    masks: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
     with _REGISTRY_LOCK:
         shadowed = vars(ALL_ATTENTION_FUNCTIONS).get("get_interface")  # an outer trace's wrapper
         original = ALL_ATTENTION_FUNCTIONS.get_interface
@@ -101,7 +108,7 @@ def capture_attention_calls(
                 where = modules.get(id(module))
                 if where is not None:
                     calls.setdefault(where, []).append(
-                        _record(module, query, key, value, attention_mask, kwargs)
+                        _record(module, query, key, value, attention_mask, kwargs, masks)
                     )
                 return kernel(module, query, key, value, attention_mask, *args, **kwargs)
 

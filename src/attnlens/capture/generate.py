@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import torch
@@ -48,8 +49,9 @@ def generate(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 20, 
     if getattr(tokenizer, "pad_token_id", None) is None and getattr(tokenizer, "eos_token_id", None) is not None:
         kwargs.setdefault("pad_token_id", tokenizer.eos_token_id)
     device = _input_device(model)
+    accepted = inspect.signature(model.forward).parameters
     inputs = {k: v.to(device) for k, v in {"input_ids": enc.input_ids, **enc.extra}.items()
-              if k != "decoder_input_ids"}
+              if k != "decoder_input_ids" and (k in ("input_ids", "attention_mask") or k in accepted)}
     with _eval_mode(model), torch.no_grad():
         output = model.generate(**inputs, **kwargs)
     ids = output[0].tolist()

@@ -53,11 +53,17 @@ def check_text(text: Any, name: str = "text") -> str:
     return text
 
 
+# Families that number positions from padding_idx + 1 (roberta-base: 514 embeddings, 512 tokens).
+OFFSET_POSITIONS = ("roberta", "xlm-roberta", "camembert")
+
+
 def max_positions(model: Any) -> int | None:
     config = model.config
     for name in ("max_position_embeddings", "n_positions", "max_sequence_length"):
         value = getattr(config, name, None)
         if isinstance(value, int) and value > 0:
+            if getattr(config, "model_type", None) in OFFSET_POSITIONS:
+                value -= int(getattr(config, "pad_token_id", 1) or 0) + 1
             return value
     return None
 
@@ -154,7 +160,11 @@ def _add_decoder_side(
         body: list[int] = []
         if target is not None:
             check_text(target, "target")
-            body = tokenizer(text_target=target)["input_ids"]
+            encoded = tokenizer(text_target=target)
+            body = list(encoded["input_ids"])
+            mask = encoded.get("attention_mask")
+            if mask is not None:  # a tokenizer set to pad: keep the real tokens only
+                body = [i for i, keep in zip(body, mask, strict=True) if keep]
         target_ids = [int(start), *body]
     check_vocabulary(model, target_ids)
     enc.target_ids = torch.tensor([target_ids])

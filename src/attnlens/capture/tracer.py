@@ -47,12 +47,20 @@ def _compact_mask(mask: torch.Tensor | None) -> torch.Tensor | None:
     return mask
 
 
-def _layer_inputs(call: AttentionCall) -> LayerAttentionInputs:
+def _layer_inputs(call: AttentionCall, masks: dict[int, torch.Tensor | None]) -> LayerAttentionInputs:
+    """``masks`` shares one compacted mask between the layers that were handed the same tensor
+    (all of them, usually): memory stays tokens² once, not once per layer."""
+    if call.mask is None:
+        mask = None
+    else:
+        if id(call.mask) not in masks:
+            masks[id(call.mask)] = _compact_mask(call.mask)
+        mask = masks[id(call.mask)]
     return LayerAttentionInputs(
         query=call.query.numpy(),
         key=call.key.numpy(),
         value=call.value.numpy(),
-        mask=_compact_mask(call.mask),
+        mask=mask,
         causal=call.causal_without_mask,
         scaling=call.scaling,
         softcap=call.softcap,
@@ -132,6 +140,7 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
         output = _run(model, enc)
 
     stacks: dict[str, Stack] = {}
+    masks: dict[int, torch.Tensor | None] = {}
     for st in bound:
         name, n = st.spec.name, len(st.blocks)
         missing = [i for i in range(n) if (name, i) not in calls]
@@ -147,7 +156,7 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
             name=name,
             queries=st.spec.queries,
             keys=st.spec.keys,
-            layers=[_layer_inputs(calls[(name, i)][0]) for i in range(n)],
+            layers=[_layer_inputs(calls[(name, i)][0], masks) for i in range(n)],
             mlp=[_to_numpy(m) for m in mlp[name] if m is not None] if st.mlp_outs is not None else None,
             residual=np.stack([_to_numpy(r) for r in residual[name] if r is not None])
             if st.mlp_outs is not None
@@ -158,7 +167,8 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
     _check_finite(
         model,
         [s.residual for s in stacks.values() if s.residual is not None]
-        + [a for s in stacks.values() for layer in (s.layers or []) for a in (layer.query, layer.key)],
+        + [a for s in stacks.values() for layer in (s.layers or []) for a in (layer.query, layer.key)]
+        + ([logits_np] if logits_np is not None else []),
     )
     logits_stack = adapter.logits_stack
     final_norm = next(s.final_norm for s in bound if s.spec.name == logits_stack)
@@ -260,8 +270,10 @@ def _forward_eager_fallback(model: Any, enc: EncodedText) -> Trace:
             residual=np.stack([_to_numpy(h[0]) for h in hidden]) if hidden else None,
         )
     logits = getattr(output, "logits", None)
-    return _assemble(model, enc, stacks, _to_numpy(logits[0]) if logits is not None else None, None,
-                     "decoder" if seq2seq else "self")
+    logits_np = _to_numpy(logits[0]) if logits is not None else None
+    arrays = [a for s in stacks.values() for a in (s.eager, s.residual) if a is not None]
+    _check_finite(model, arrays + ([logits_np] if logits_np is not None else []))
+    return _assemble(model, enc, stacks, logits_np, None, "decoder" if seq2seq else "self")
 
 
 def trace_encoded(model: Any, enc: EncodedText) -> Trace:
