@@ -15,7 +15,14 @@ Every figure is a ratio against an anchor measured in the same run:
 Absolute seconds and MiB are printed for context only (CPU runs are not comparable across machines).
 """
 
+# ruff: noqa: E402  (ru_maxrss is read before the other imports)
 from __future__ import annotations
+
+import resource
+import sys
+
+# ru_maxrss survives fork + exec: a worker starts with its parent's peak (measured before any import).
+_INHERITED_MAXRSS = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 import argparse
 import cProfile
@@ -25,10 +32,8 @@ import json
 import os
 import platform
 import pstats
-import resource
 import statistics
 import subprocess
-import sys
 import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -140,9 +145,10 @@ def worker(mode: str, family: str, n: int, threads: int) -> None:
     gc.collect()
     rss_after = _proc_status_kib("VmRSS")  # what the result keeps alive
     del result
+    inherited = _INHERITED_MAXRSS / 1024 if sys.platform == "darwin" else float(_INHERITED_MAXRSS)
     print(RESULT + json.dumps({
-        "baseline_kib": baseline, "peak_kib": peak, "rss_before_kib": rss_before, "hwm_kib": hwm,
-        "rss_after_kib": rss_after, "seconds": seconds,
+        "inherited_kib": inherited, "baseline_kib": baseline, "peak_kib": peak, "rss_before_kib": rss_before,
+        "hwm_kib": hwm, "rss_after_kib": rss_after, "seconds": seconds,
     }), flush=True)
 
 
@@ -251,6 +257,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short lengths, one run each: a smoke test")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per memory subprocess")
+    parser.add_argument("--only", choices=["time", "rss"], default=None, help="run one of the two parts")
     parser.add_argument("--profile", type=int, default=None, help="also cProfile al.trace at this length")
     parser.add_argument("--worker", nargs=3, metavar=("MODE", "MODEL", "TOKENS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -268,36 +275,44 @@ def main() -> None:
     import attnlens as al  # noqa: F401  (fail early, before the slow part)
 
     print(environment())
-    print(f"# random weights, SDPA, batch of one, no_grad; time = {repeats} forward/trace pair(s) up to 2,048 tokens, "
-          "1 above, alternating, after a 32-token warm-up")
-    print("model | tokens | forward s | trace s | trace/forward (median of per-pair ratios)")
-    for family in args.models:
-        model = build(family)
-        plain_forward(model, random_ids(model, 32))
-        run_trace(model, random_ids(model, 32))
-        for n in tokens:
-            ids = random_ids(model, n)
-            r = repeats if n <= 2048 else 1
-            t_forward, t_trace, ratio = paired_times(lambda ids=ids, m=model: plain_forward(m, ids),
-                                                     lambda ids=ids, m=model: run_trace(m, ids), r)
-            print(f"{family} | {n:,} | {t_forward:.2f} | {t_trace:.2f} | {ratio:.2f}", flush=True)
-        model = None
-        gc.collect()
+    if args.only in (None, "rss"):
+        # First, while this process is small: a worker inherits this process's peak as its ru_maxrss.
+        print(f"# peak RSS growth over the loaded model, {rss_tokens:,} tokens, each in a fresh process. "
+              "ru_maxrss: ru_maxrss after the work - RSS before it ('<=' where loading peaked higher than the "
+              "work, so ru_maxrss did not move); VmHWM: the same after resetting the peak (clear_refs)")
+        print("model | forward ru_maxrss MiB | trace ru_maxrss MiB | trace/forward | forward VmHWM MiB | "
+              "trace VmHWM MiB | trace/forward | trace keeps MiB | forward s | trace s")
+        inherited = []
+        for family in args.models:
+            forward = measure_rss("forward", family, rss_tokens, args.threads, args.timeout)
+            traced = measure_rss("trace", family, rss_tokens, args.threads, args.timeout)
+            if forward is None or traced is None:
+                print(f"{family} | failed (see above)")
+                continue
+            inherited += [forward["inherited_kib"] / 1024, traced["inherited_kib"] / 1024]
+            print(f"{family} | {_rss_row(forward, traced)}", flush=True)
+        print("# 'trace keeps': RSS after the trace (still alive) - RSS before it: the Trace's own arrays plus "
+              "whatever the allocator has not returned")
+        if inherited:
+            print(f"# ru_maxrss the workers inherited from this process: at most {max(inherited):,.0f} MiB "
+                  "(below each worker's own baseline, so it hides nothing)")
 
-    print(f"\n# peak RSS growth over the loaded model, {rss_tokens:,} tokens, each in a fresh process. "
-          "ru_maxrss: ru_maxrss after the work - RSS before it ('<=' where loading peaked higher than the "
-          "work, so ru_maxrss did not move); VmHWM: the same after resetting the peak (clear_refs)")
-    print("model | forward ru_maxrss MiB | trace ru_maxrss MiB | trace/forward | forward VmHWM MiB | "
-          "trace VmHWM MiB | trace/forward | trace keeps MiB | forward s | trace s")
-    for family in args.models:
-        forward = measure_rss("forward", family, rss_tokens, args.threads, args.timeout)
-        traced = measure_rss("trace", family, rss_tokens, args.threads, args.timeout)
-        if forward is None or traced is None:
-            print(f"{family} | failed (see above)")
-            continue
-        print(f"{family} | {_rss_row(forward, traced)}", flush=True)
-    print("# 'trace keeps': RSS after the trace (still alive) - RSS before it: the Trace's own arrays plus "
-          "whatever the allocator has not returned")
+    if args.only in (None, "time"):
+        print(f"\n# random weights, SDPA, batch of one, no_grad; time = {repeats} forward/trace pair(s) up to "
+              "2,048 tokens, 1 above, alternating, after a 32-token warm-up")
+        print("model | tokens | forward s | trace s | trace/forward (median of per-pair ratios)")
+        for family in args.models:
+            model = build(family)
+            plain_forward(model, random_ids(model, 32))
+            run_trace(model, random_ids(model, 32))
+            for n in tokens:
+                ids = random_ids(model, n)
+                r = repeats if n <= 2048 else 1
+                t_forward, t_trace, ratio = paired_times(lambda ids=ids, m=model: plain_forward(m, ids),
+                                                         lambda ids=ids, m=model: run_trace(m, ids), r)
+                print(f"{family} | {n:,} | {t_forward:.2f} | {t_trace:.2f} | {ratio:.2f}", flush=True)
+            model = None
+            gc.collect()
 
     if args.profile:
         for family in args.models:

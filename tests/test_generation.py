@@ -102,15 +102,20 @@ def test_generation_that_stops_at_eos_marks_only_what_was_written(tokenizer) -> 
     assert tr.generated == [False] * n_prompt + [True] * 3
 
 
-def test_a_tokenizer_that_returns_token_type_ids(minilm_tokenizer) -> None:
-    """``al.trace`` accepts MiniLM's tokenizer (it returns token_type_ids) with a Llama model; so must
-    ``al.generate``, whose result must be the greedy continuation of the same prompt."""
-    model = build("llama", "sdpa")
+@pytest.mark.parametrize("family", ["gpt2", "llama"])
+def test_a_tokenizer_that_returns_token_type_ids(family: str, minilm_tokenizer) -> None:
+    """``al.trace`` accepts MiniLM's tokenizer (it returns token_type_ids) with GPT-2 and Llama; so must
+    ``al.generate``, and its trace must be of the inputs the model generated from: each generated token
+    is the top logit of the trace at the position before it, and the prompt rows equal ``al.trace``'s
+    (GPT-2 adds an embedding for token_type_ids, so dropping them for the trace changes everything)."""
+    model = build(family, "sdpa")
     assert "token_type_ids" in minilm_tokenizer(PROMPT)
-    al.trace(model, minilm_tokenizer, PROMPT)
-    tr = al.generate(model, minilm_tokenizer, PROMPT, max_new_tokens=4)
-    assert tr.token_ids.tolist() == hf_generate(model, NoSegments(minilm_tokenizer), PROMPT, max_new_tokens=4,
-                                                do_sample=False)
+    alone = al.trace(model, minilm_tokenizer, PROMPT)
+    tr = al.generate(model, minilm_tokenizer, PROMPT, max_new_tokens=NEW)
+    n = len(alone.tokens)
+    assert tr.generated == [False] * n + [True] * NEW
+    assert tr.logits[n - 1 : -1].argmax(-1).tolist() == tr.token_ids[n:].tolist()
+    np.testing.assert_allclose(tr.logits[:n], alone.logits, atol=1e-4)
 
 
 @pytest.mark.parametrize("family", ["t5", "bart"])
