@@ -289,13 +289,16 @@ def main() -> None:
             if forward is None or traced is None:
                 print(f"{family} | failed (see above)")
                 continue
-            inherited += [forward["inherited_kib"] / 1024, traced["inherited_kib"] / 1024]
+            inherited += [(run["inherited_kib"] / 1024, run["rss_before_kib"] / 1024) for run in (forward, traced)]
             print(f"{family} | {_rss_row(forward, traced)}", flush=True)
         print("# 'trace keeps': RSS after the trace (still alive) - RSS before it: the Trace's own arrays plus "
               "whatever the allocator has not returned")
         if inherited:
-            print(f"# ru_maxrss the workers inherited from this process: at most {max(inherited):,.0f} MiB "
-                  "(below each worker's own baseline, so it hides nothing)")
+            worst = max(i for i, _ in inherited)
+            hides = any(i > before for i, before in inherited)
+            print(f"# ru_maxrss the workers inherited from this process: at most {worst:,.0f} MiB "
+                  + ("(above a worker's RSS before its work: its ru_maxrss column is a lower bound)" if hides
+                     else "(below every worker's RSS before its work, so it hides nothing)"))
 
     if args.only in (None, "time"):
         print(f"\n# random weights, SDPA, batch of one, no_grad; time = {repeats} forward/trace pair(s) up to "
