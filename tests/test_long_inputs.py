@@ -46,7 +46,7 @@ def stored_bytes(tr: al.Trace, masks: bool = False) -> int:
     st = tr.stack()
     total = st.residual.nbytes + sum(m.nbytes for m in st.mlp)
     for layer in st.layers:
-        total += layer.query.nbytes + layer.key.nbytes + layer.value.nbytes
+        total += layer.query.nbytes + layer.key.nbytes
         if masks:
             for extra in (layer.mask, layer.bias):
                 if extra is not None:

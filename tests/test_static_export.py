@@ -110,3 +110,45 @@ def test_hostile_token_text_survives_as_text(saved, tmp_path, browser) -> None:
     assert page.locator(".attnlens img, .attnlens script").count() == 0
     assert dialogs == []
     page.close()
+
+
+def _download(page, control: str) -> bytes:
+    with page.expect_download() as info:
+        page.locator(f'[data-control="{control}"]').click()
+    return pathlib.Path(info.value.path()).read_bytes()
+
+
+def test_save_buttons_download_the_current_view(saved, browser) -> None:
+    """The page's own PNG/SVG buttons, offline: the image has the view's size and follows the selection."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    from PIL import Image
+
+    path, tr = saved
+    page = browser.new_page(accept_downloads=True)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    root = page.locator(".attnlens")
+    root.wait_for()
+    page.wait_for_function("() => !document.querySelector('.attnlens').textContent.includes('loading')")
+    first = Image.open(io.BytesIO(_download(page, "save-png"))).convert("RGB")
+    views = page.locator(".al-views").bounding_box()
+    assert views is not None
+    assert abs(first.width - 2 * views["width"]) <= 4 and abs(first.height - 2 * views["height"]) <= 4
+    assert len(set(first.getdata())) > 20  # lines and text, not a blank rectangle
+    slider = page.locator('input[type=range][data-control="layer"]')
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert root.get_attribute("data-layer") == "3"
+    page.wait_for_timeout(300)
+    second = Image.open(io.BytesIO(_download(page, "save-png"))).convert("RGB")
+    assert second.size == first.size and list(second.getdata()) != list(first.getdata())
+    svg = ET.fromstring(_download(page, "save-svg"))
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert tr.tokens[2] in texts
+    assert not [e for e in svg.iter() if e.tag.endswith("script")]
+    assert all(r == path.as_uri() or r.startswith(("blob:", "data:")) for r in requests), requests
+    page.close()

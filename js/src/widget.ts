@@ -4,6 +4,7 @@
  * tears everything down in the returned cleanup.
  */
 import { mountHeadToggles, mountLayerSlider, mountStackSelect, mountViewPicker } from "./controls";
+import { mountImageButtons } from "./snapshot";
 import { h, listen } from "./dom";
 import { attentionSource, ReplyCache } from "./replies";
 import { createStore, type Selection, type Store } from "./store";
@@ -233,6 +234,12 @@ function mountAll(model: AnyModel, root: HTMLElement, meta: Meta): () => void {
   const body = h(doc, "div", { class: "al-views" });
   root.append(header, controls, message, body);
   cleanups.push(mountViewPicker(picker, store, VIEW_NAMES, VIEW_TITLES));
+  cleanups.push(
+    mountImageButtons(header, body, () => {
+      const s = store.get();
+      return `attnlens-${s.view.replace(/,/g, "+")}-layer${s.layer}`;
+    }),
+  );
   if (meta.stacks.length > 1) cleanups.push(mountStackSelect(header, store, meta.stacks));
 
   // ---- width: views side by side, or one column below NARROW_WIDTH -------------------------

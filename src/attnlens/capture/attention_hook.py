@@ -27,7 +27,6 @@ class AttentionCall:
 
     query: torch.Tensor  # [heads, q_len, head_dim], after rotary
     key: torch.Tensor  # [kv_heads, k_len, head_dim], after rotary, not expanded
-    value: torch.Tensor  # [kv_heads, k_len, head_dim]
     mask: torch.Tensor | None  # the model's own mask as handed to the kernel
     bias: torch.Tensor | None  # an additive score bias (T5's relative position bias), [1 or heads, q, k]
     scaling: float
@@ -37,7 +36,9 @@ class AttentionCall:
 
 
 def _detach(t: torch.Tensor) -> torch.Tensor:
-    return t.detach().to(device="cpu", dtype=torch.float32)
+    """A float32 CPU copy that owns its memory: a view would keep the whole fused qkv buffer alive."""
+    out = t.detach().to(device="cpu", dtype=torch.float32)
+    return out if out.is_contiguous() and out.untyped_storage().nbytes() == out.numel() * 4 else out.clone()
 
 
 def _record(
@@ -70,7 +71,6 @@ def _record(
         bias=_detach(bias[0]) if isinstance(bias, torch.Tensor) else None,
         query=_detach(query[0]),
         key=_detach(key[0]),
-        value=_detach(value[0]),
         mask=mask,
         scaling=float(scaling),
         causal_without_mask=causal_without_mask,

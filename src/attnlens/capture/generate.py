@@ -65,7 +65,12 @@ def generate(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 20, 
         enc.input_ids = torch.tensor([ids])
         enc.tokens = display_tokens(tokenizer, ids)
         enc.special = enc.special + special_flags(tokenizer, ids[n_prompt:])
+        segments = inputs.get("token_type_ids")
         enc.extra = {"attention_mask": torch.ones_like(enc.input_ids)}
+        if segments is not None:  # generation extended the last segment over the new tokens; so does the trace
+            segments = segments.cpu()
+            new = len(ids) - n_prompt
+            enc.extra["token_type_ids"] = torch.cat([segments, segments[:, -1:].expand(1, new)], dim=1)
         enc.segments = None
         enc.generated = [False] * n_prompt + [True] * (len(ids) - n_prompt)
     return trace_encoded(model, enc)

@@ -18,7 +18,6 @@ class LayerAttentionInputs:
 
     query: np.ndarray  # [heads, q_tokens, head_dim], float32, after rotary
     key: np.ndarray  # [kv_heads, k_tokens, head_dim]
-    value: np.ndarray  # [kv_heads, k_tokens, head_dim]
     mask: torch.Tensor | None  # bool (True = may attend) or additive float, [1 or heads, q, k]
     causal: bool  # causality came from `is_causal`, not from a mask
     scaling: float

@@ -59,7 +59,6 @@ def _layer_inputs(call: AttentionCall, masks: dict[int, torch.Tensor | None]) ->
     return LayerAttentionInputs(
         query=call.query.numpy(),
         key=call.key.numpy(),
-        value=call.value.numpy(),
         mask=mask,
         causal=call.causal_without_mask,
         scaling=call.scaling,
