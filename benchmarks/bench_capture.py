@@ -40,28 +40,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import torch
+from id_tokenizer import IdTokenizer
 
 MAX_POSITIONS = 8192
 RESULT = "RESULT "
-
-
-class IdTokenizer:
-    """Feeds exact token counts of random ids: the benchmark measures capture, not tokenization."""
-
-    def __init__(self, ids: torch.Tensor) -> None:
-        self.ids = ids
-
-    def __call__(self, text, text_pair=None, return_tensors=None, return_special_tokens_mask=False):
-        out = {"input_ids": self.ids, "attention_mask": torch.ones_like(self.ids)}
-        if return_special_tokens_mask:
-            out["special_tokens_mask"] = torch.zeros_like(self.ids)
-        return out
-
-    def convert_ids_to_tokens(self, ids):
-        return [f"t{i}" for i in ids]
-
-    def decode(self, ids, **_):
-        return f" t{ids[0]}"
 
 
 def build(family: str) -> torch.nn.Module:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from browser import CHROMIUM, CHROMIUM_ARGS
-from families import minilm_dir
+from families import NoSegments, minilm_dir
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +21,12 @@ def minilm_tokenizer():
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(minilm_dir())
+
+
+@pytest.fixture(scope="session")
+def tokenizer(minilm_tokenizer):
+    """MiniLM's real tokenizer, returning no token_type_ids (as decoder-only models expect)."""
+    return NoSegments(minilm_tokenizer)
 
 
 @pytest.fixture(scope="session")

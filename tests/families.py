@@ -95,6 +95,20 @@ def random_model(family: str, impl: str, seed: int = 0) -> torch.nn.Module:
 
 
 
+class NoSegments:
+    """MiniLM's tokenizer without token_type_ids, like the tokenizers of GPT-2, Llama, T5 and BART
+    (GPT-2 would add wte[0] to every token for them)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner(*args, return_token_type_ids=False, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
 FAMILIES = ["gpt2", "llama", "mistral", "qwen2", "gemma", "gpt_neox", "bert", "roberta", "distilbert", "t5",
             "bart"]
 SEQ2SEQ = {"t5", "bart"}

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import attnlens as al
-from families import FAMILIES, SEQ2SEQ, build, twin
+from families import FAMILIES, SEQ2SEQ, NoSegments, build, twin
 
 SOURCE = "The quick brown fox jumps over the lazy dog because it was bored."
 TARGET = "Der schnelle braune Fuchs springt."
@@ -33,24 +33,8 @@ def reference(model: torch.nn.Module, tr: al.Trace, minilm_tokenizer) -> dict[st
 
 def run_trace(model, tokenizer, family: str) -> al.Trace:
     if family in ("distilbert", "roberta"):
-        return al.trace(model, _without_segments(tokenizer), SOURCE)
+        return al.trace(model, NoSegments(tokenizer), SOURCE)
     return al.trace(model, tokenizer, SOURCE, target=TARGET if family in SEQ2SEQ else None)
-
-
-def _without_segments(tokenizer):
-    """DistilBERT and RoBERTa take no token_type_ids: ask the real tokenizer not to return them."""
-
-    class NoSegments:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def __call__(self, *args, **kwargs):
-            return self.inner(*args, return_token_type_ids=False, **kwargs)
-
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
-
-    return NoSegments(tokenizer)
 
 
 @pytest.mark.parametrize("impl", ["eager", "sdpa"])

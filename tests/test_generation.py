@@ -23,22 +23,7 @@ TOL = 5e-5
 NEW = 8
 
 
-class NoSegments:
-    """MiniLM's tokenizer without token_type_ids, like the tokenizers of GPT-2, Llama, T5 and BART."""
 
-    def __init__(self, inner) -> None:
-        self.inner = inner
-
-    def __call__(self, *args, **kwargs):
-        return self.inner(*args, return_token_type_ids=False, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-
-@pytest.fixture(scope="module")
-def tokenizer(minilm_tokenizer):
-    return NoSegments(minilm_tokenizer)
 
 
 def hf_generate(model, tokenizer, prompt: str, **kwargs) -> list[int]:

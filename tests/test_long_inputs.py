@@ -60,22 +60,7 @@ def test_the_text_has_exactly_the_requested_tokens(minilm_tokenizer) -> None:
     assert len(minilm_tokenizer("a " * 100)["input_ids"]) == 102
 
 
-class NoSegments:
-    """MiniLM's tokenizer without token_type_ids (GPT-2 would add wte[0] to every token for them)."""
 
-    def __init__(self, inner) -> None:
-        self.inner = inner
-
-    def __call__(self, *args, **kwargs):
-        return self.inner(*args, return_token_type_ids=False, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-
-@pytest.fixture(scope="module")
-def tokenizer(minilm_tokenizer):
-    return NoSegments(minilm_tokenizer)
 
 
 @pytest.fixture(scope="module", params=["gpt2", "llama"])
