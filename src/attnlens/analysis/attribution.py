@@ -58,7 +58,7 @@ class TargetLogit(torch.nn.Module):
 
 
 def _token_id(trace: Trace, token: int | str, what: str) -> int:
-    vocab = int(trace.logits.shape[-1]) if trace.logits is not None else 0
+    vocab = trace.vocab_size or 0
     if isinstance(token, str):
         if trace._tokenizer is None:
             raise ValueError(f"{what} {token!r} is text but this trace has no tokenizer; pass a token id")
@@ -78,18 +78,18 @@ def _token_id(trace: Trace, token: int | str, what: str) -> int:
 def resolve_target(
     trace: Trace, target: int | str | None, position: int | None, contrast: int | str | None
 ) -> AttributionTarget:
-    if trace.logits is None:
+    if trace.vocab_size is None:
         raise ValueError(
             f"this {trace.model_type} model has no language-model head, so it predicts no token to explain; "
             "load it with AutoModelForCausalLM / AutoModelForMaskedLM"
         )
-    n = trace.logits.shape[0]
+    n = len(trace.residual[-1]) if trace.stored_logits is None else trace.stored_logits.shape[0]
     if position is None:
         position = n - 1
     if isinstance(position, bool) or not isinstance(position, (int, np.integer)) or not -n <= position < n:
         raise ValueError(f"position {position!r} is out of range: the text has positions 0 to {n - 1}")
     position = int(position) % n
-    target_id = int(trace.logits[position].argmax()) if target is None else _token_id(trace, target, "target")
+    target_id = int(trace.logits_at(position).argmax()) if target is None else _token_id(trace, target, "target")
     contrast_id = None if contrast is None else _token_id(trace, contrast, "contrast")
     return AttributionTarget(position, target_id, contrast_id)
 

@@ -72,7 +72,7 @@ class Trace:
     model_name: str
     model_type: str
     stacks: dict[str, Stack]
-    logits: np.ndarray | None = None  # [tokens (target tokens for seq2seq), vocab]
+    stored_logits: np.ndarray | None = field(default=None, repr=False)  # only when they cannot be recomputed
     segments: list[int] | None = None  # sentence A/B of each token (BERT's token_type_ids)
     generated: list[bool] | None = None  # which tokens the model generated (al.generate)
     target_tokens: list[str] | None = None
@@ -201,6 +201,37 @@ class Trace:
             why = "cross-attention has no MLP" if st.name == "cross" else f"no adapter for {self.model_type!r}"
             raise ValueError(f"MLP activations were not captured for stack {st.name!r}: {why}.")
         return st.mlp[layer]
+
+    @property
+    def logits(self) -> np.ndarray | None:
+        """[tokens (target tokens for seq2seq), vocab], float32; None for a model without a head.
+
+        Recomputed from the last residual through the model's final norm and head rather than kept:
+        at 4,096 tokens GPT-2's logits alone are 785 MiB, more than everything else in the trace.
+        """
+        if self.stored_logits is not None or self._unembed is None:
+            return self.stored_logits
+        last = self.residual[-1]
+        with torch.no_grad():
+            rows = [self._unembed(torch.from_numpy(last[i : i + 512])).float().numpy()
+                    for i in range(0, len(last), 512)]
+        return np.concatenate(rows)
+
+    def logits_at(self, position: int) -> np.ndarray:
+        """One position's logits, [vocab], without computing the others."""
+        if self.stored_logits is not None or self._unembed is None:
+            if self.stored_logits is None:
+                raise ValueError(f"this {self.model_type} model has no language-model head, so no logits")
+            return self.stored_logits[position]
+        with torch.no_grad():
+            row = self._unembed(torch.from_numpy(self.residual[-1][position : position + 1]))
+        return row.float().numpy()[0]
+
+    @property
+    def vocab_size(self) -> int | None:
+        if self.stored_logits is not None:
+            return int(self.stored_logits.shape[-1])
+        return None if self._unembed is None else int(self.logits_at(0).shape[-1])
 
     @property
     def residual(self) -> np.ndarray:

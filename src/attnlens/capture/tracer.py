@@ -171,7 +171,9 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
     )
     logits_stack = adapter.logits_stack
     final_norm = next(s.final_norm for s in bound if s.spec.name == logits_stack)
-    return _assemble(model, enc, stacks, logits_np, _unembedder(model, adapter, final_norm), logits_stack)
+    unembed = _unembedder(model, adapter, final_norm)
+    kept = None if unembed is not None else logits_np  # recomputable logits are not kept (memory)
+    return _assemble(model, enc, stacks, kept, unembed, logits_stack)
 
 
 def _unembedder(model: Any, adapter: Adapter, final_norm: torch.nn.Module | None) -> Any:
@@ -207,7 +209,7 @@ def _assemble(
         model_name=_model_name(model),
         model_type=str(getattr(model.config, "model_type", type(model).__name__)),
         stacks=stacks,
-        logits=logits,
+        stored_logits=logits,
         segments=enc.segments,
         generated=enc.generated,
         target_tokens=enc.target_tokens,
