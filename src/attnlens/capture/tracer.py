@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import warnings
 from collections.abc import Iterator
@@ -136,7 +137,9 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
         calls = stack.enter_context(capture_attention_calls(modules))
         stack.enter_context(_eval_mode(model))
         stack.enter_context(torch.no_grad())
-        output = _run(model, enc)
+        # logits are recomputed on demand from the last residual: the pass itself needs only the last row
+        trimmed = adapter.has_unembedding(model) and "logits_to_keep" in inspect.signature(model.forward).parameters
+        output = _run(model, enc, **({"logits_to_keep": 1} if trimmed else {}))
 
     stacks: dict[str, Stack] = {}
     masks: dict[int, torch.Tensor | None] = {}
