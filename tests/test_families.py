@@ -88,3 +88,20 @@ def test_gqa_heads_share_keys_as_repeat_kv_does(minilm_tokenizer) -> None:
     expected = np.exp(scores - scores.max(-1, keepdims=True))
     expected /= expected.sum(-1, keepdims=True)
     np.testing.assert_allclose(tr.attention(0)[5], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("family", ["gpt2", "llama", "bert", "t5"])
+def test_mlp_activations_are_the_input_of_the_output_projection(family: str, minilm_tokenizer) -> None:
+    """Reference: a forward pre-hook of our own on the model's MLP output projection, same input."""
+    model = build(family, "sdpa")
+    down = {"gpt2": lambda m: m.transformer.h[1].mlp.c_proj, "llama": lambda m: m.model.layers[1].mlp.down_proj,
+            "bert": lambda m: m.bert.encoder.layer[1].output.dense,
+            "t5": lambda m: m.encoder.block[1].layer[1].DenseReluDense.wo}[family](model)
+    seen: list[torch.Tensor] = []
+    handle = down.register_forward_pre_hook(lambda _m, args: seen.append(args[0][0].detach().clone()))
+    tr = run_trace(model, minilm_tokenizer, family)
+    handle.remove()
+    stack = "encoder" if family == "t5" else None
+    expected = seen[0].float().numpy()
+    np.testing.assert_allclose(tr.mlp(1, stack=stack), expected, rtol=2e-3, atol=2e-3 * np.abs(expected).max())
+    assert tr.mlp(1, stack=stack).dtype == np.float32

@@ -34,7 +34,7 @@ class Stack:
     keys: str
     layers: list[LayerAttentionInputs] | None = None  # from the adapter's hooks
     eager: np.ndarray | None = None  # [layers, heads, q, k]: fallback without adapter
-    mlp: list[np.ndarray] | None = None  # [layers] of [tokens, neurons]
+    mlp: list[np.ndarray] | None = None  # [layers] of [tokens, neurons], float16
     residual: np.ndarray | None = None  # [layers + 1, tokens, width]: embeddings, then each block
 
     @property
@@ -200,7 +200,7 @@ class Trace:
         if st.mlp is None:
             why = "cross-attention has no MLP" if st.name == "cross" else f"no adapter for {self.model_type!r}"
             raise ValueError(f"MLP activations were not captured for stack {st.name!r}: {why}.")
-        return st.mlp[layer]
+        return st.mlp[layer].astype(np.float32)  # kept as float16 (range ±65504, 3 significant digits)
 
     @property
     def logits(self) -> np.ndarray | None:

@@ -159,7 +159,10 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
             queries=st.spec.queries,
             keys=st.spec.keys,
             layers=[_layer_inputs(calls[(name, i)][0], masks) for i in range(n)],
-            mlp=[_to_numpy(m) for m in mlp[name] if m is not None] if st.mlp_outs is not None else None,
+            # float16 halves the largest per-token array (tokens × 4·width); mlp() hands back float32
+            mlp=[np.clip(_to_numpy(m), -65504, 65504).astype(np.float16) for m in mlp[name] if m is not None]
+            if st.mlp_outs is not None
+            else None,
             residual=np.stack([_to_numpy(r) for r in residual[name] if r is not None])
             if st.mlp_outs is not None
             else None,
