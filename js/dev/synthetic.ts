@@ -1,5 +1,6 @@
 /** Synthetic but realistic attention for the dev page and tests (deterministic). */
 import { floatToHalf } from "../src/decode";
+import { requestKey } from "../src/replies";
 import type { DType, EncodedArray } from "../src/types";
 
 export const DEV_TOKENS = [
@@ -190,4 +191,17 @@ export function replyMessage(what: string, key: string, id: unknown, built: { ar
     arrays[name] = { dtype: a.dtype, shape: a.shape, buffer: buffers.length - 1 };
   }
   return { content: { kind: "reply", what, key, id, arrays, data: built.data }, buffers };
+}
+
+/** An in-page model's `onSend` that answers every request with synthetic data, as Python would. */
+export function answerRequests(o: { nLayers: number; nHeads: number; kvHeads?: number; tokens: string[] }) {
+  return (content: unknown, model: { emitCustom(content: unknown, buffers?: DataView[]): void }): void => {
+    const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number };
+    if (c.kind !== "request") return;
+    const key = requestKey(c.what, c.stack, c.layer, c.neuron);
+    const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron });
+    if (!built) return;
+    const m = replyMessage(c.what, key, c.id, built);
+    model.emitCustom(m.content, m.buffers);
+  };
 }

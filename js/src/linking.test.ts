@@ -1,8 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
-import { devMeta, inlineReply, replyMessage, syntheticArrays } from "../dev/synthetic";
+import { answerRequests, devMeta } from "../dev/synthetic";
 import { createMemoryModel, type MemoryModel } from "./memory-model";
-import { requestKey } from "./replies";
 import { render } from "./widget";
 
 const TOKENS = ["<bos>", "The", " cat", " sat", " on", " it"];
@@ -13,17 +12,7 @@ function makeModel(extra: Record<string, unknown> = {}, meta = devMeta(TOKENS, L
   const o = { nLayers: L, nHeads: H, kvHeads: 2, tokens: TOKENS };
   return createMemoryModel(
     { layer: 0, heads: [0, 1, 2, 3], token: null, target: null, neuron: null, view: "head,logit_lens,model,mlp,neuron", stack: "self", mode: "lines", _meta: meta, _replies: {}, ...extra },
-    {
-      onSend(content, model) {
-        const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number };
-        if (c.kind !== "request") return;
-        const key = requestKey(c.what, c.stack, c.layer, c.neuron);
-        const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron });
-        if (!built) return;
-        const m = replyMessage(c.what, key, c.id, built);
-        model.emitCustom(m.content, m.buffers);
-      },
-    },
+    { onSend: answerRequests(o) },
   );
 }
 

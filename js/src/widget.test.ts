@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
-import { devMeta, encode, inlineReply, replyMessage, syntheticArrays, syntheticLayer } from "../dev/synthetic";
+import { answerRequests, devMeta, encode, inlineReply, syntheticLayer } from "../dev/synthetic";
 import { requestKey } from "./replies";
 import widget from "./index";
 import { createMemoryModel, type MemoryModel } from "./memory-model";
@@ -28,17 +28,7 @@ function makeModel(extra: Record<string, unknown> = {}, answer = true): MemoryMo
       _replies: { [k0]: inlineReply("attention", k0, { arrays: { attention: encode(syntheticLayer(0, H, n), [H, n, n], "float16", 8) }, data: {} }) },
       ...extra,
     },
-    {
-      onSend(content, model) {
-        const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number };
-        if (!answer || c.kind !== "request") return;
-        const key = requestKey(c.what, c.stack, c.layer, c.neuron);
-        const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron });
-        if (!built) return;
-        const m = replyMessage(c.what, key, c.id, built);
-        model.emitCustom(m.content, m.buffers);
-      },
-    },
+    { onSend: answer ? answerRequests(o) : undefined },
   );
 }
 
