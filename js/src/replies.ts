@@ -14,25 +14,35 @@ import type { AnyModel, AttentionSource, DType, EncodedArray, LayerAttention, La
 
 export const NO_KERNEL_MESSAGE = "this needs a running kernel";
 
-export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron";
+export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron" | "attribution" | "ablation";
 
 export interface Request {
   what: What;
   stack: string;
   layer?: number;
   neuron?: number;
+  /** Further parts of the key, in order (protocol.request_key's `extra`). */
+  extra?: string[];
+  /** Further fields of the request message (method, position, heads…). */
+  params?: Record<string, unknown>;
+}
+
+/** Free text inside a key: `%` and `:` escaped (mirrors protocol.key_part). */
+export function keyPart(text: string): string {
+  return text.replace(/%/g, "%25").replace(/:/g, "%3A");
 }
 
 /** Mirrors protocol.request_key: `attention:self:3`, `neuron:self:2:117`, `logit_lens:self`. */
-export function requestKey(what: string, stack: string, layer?: number | null, neuron?: number | null): string {
+export function requestKey(what: string, stack: string, layer?: number | null, neuron?: number | null, extra: string[] = []): string {
   const parts = [what, stack];
   if (layer !== undefined && layer !== null) parts.push(String(layer));
   if (neuron !== undefined && neuron !== null) parts.push(String(neuron));
+  for (const x of extra) parts.push(keyPart(x));
   return parts.join(":");
 }
 
 export function keyOf(r: Request): string {
-  return requestKey(r.what, r.stack, r.layer, r.neuron);
+  return requestKey(r.what, r.stack, r.layer, r.neuron, r.extra);
 }
 
 /** One decoded array: floats (scaled by `scale`: uint8 stays bytes) or exact integers (uint16/uint32). */
@@ -56,6 +66,8 @@ interface Entry {
   error?: string;
   requested?: boolean;
   noKernel?: boolean;
+  /** When the kernel said it started on this request (a slow rerun): progress, not "no kernel". */
+  workingSince?: number;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -109,6 +121,7 @@ export class ReplyCache {
     e.decoded = undefined;
     e.error = undefined;
     e.noKernel = false;
+    e.workingSince = undefined;
   }
 
   private seed(): void {
@@ -146,6 +159,15 @@ export class ReplyCache {
       }
       if (missing) this.entry(key).error = `${key} arrived without its "${missing}" data`;
       else this.put(key, { what: String(content.what ?? ""), arrays, data: isObject(content.data) ? content.data : {} });
+      this.notify();
+    } else if (content.kind === "working") {
+      if (!key) return;
+      if (id !== null) this.ids.set(id, key); // the reply itself follows with the same id
+      const e = this.entry(key);
+      if (e.timer !== undefined) clearTimeout(e.timer);
+      e.timer = undefined;
+      e.noKernel = false;
+      e.workingSince = Date.now();
       this.notify();
     } else if (content.kind === "error") {
       const message = typeof content.message === "string" ? content.message : "the kernel reported an error";
@@ -202,6 +224,7 @@ export class ReplyCache {
     if (e?.raw) return { state: "ready" };
     if (e?.error) return { state: "error", message: e.error };
     if (e?.noKernel) return { state: "no-kernel", message: NO_KERNEL_MESSAGE };
+    if (e?.workingSince !== undefined) return { state: "loading", since: e.workingSince };
     return { state: "loading" };
   }
 
@@ -217,6 +240,7 @@ export class ReplyCache {
     const msg: Record<string, unknown> = { kind: "request", what: r.what, stack: r.stack, id };
     if (r.layer !== undefined) msg.layer = r.layer;
     if (r.neuron !== undefined) msg.neuron = r.neuron;
+    for (const [name, value] of Object.entries(r.params ?? {})) if (!(name in msg)) msg[name] = value;
     try {
       this.model.send(msg);
     } catch {

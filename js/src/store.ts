@@ -15,8 +15,14 @@ export interface Selection {
   view: string;
   /** Attention stack shown ("self"; "encoder" / "decoder" / "cross" for seq2seq models). */
   stack: string;
+  /** Position whose prediction the attribution and ablation views explain when no token is locked. */
   target: number | null;
   neuron: number | null;
+  /** Attribution method shown (analysis.attribution.METHODS). */
+  method: string;
+  /** Parts marked for ablation, sorted: "head:L:H", "neuron:L:N". */
+  ablate: string[];
+  ablate_mode: "zero" | "mean";
 }
 
 export type Listener = (state: Readonly<Selection>, prev: Readonly<Selection>) => void;
@@ -37,6 +43,9 @@ export const DEFAULT_SELECTION: Readonly<Selection> = Object.freeze({
   stack: "self",
   target: null,
   neuron: null,
+  method: "integrated_gradients",
+  ablate: [],
+  ablate_mode: "zero",
 });
 
 function sameValue(a: unknown, b: unknown): boolean {
@@ -47,8 +56,9 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 export function createStore(initial: Partial<Selection> = {}): Store {
-  let state: Selection = { ...DEFAULT_SELECTION, heads: [], ...initial };
+  let state: Selection = { ...DEFAULT_SELECTION, heads: [], ablate: [], ...initial };
   state.heads = [...state.heads];
+  state.ablate = [...state.ablate];
   const listeners = new Set<Listener>();
 
   return {

@@ -39,6 +39,10 @@ export interface Meta {
   special: boolean[];
   has_logit_lens: boolean;
   stacks: StackMeta[];
+  /** The kernel keeps the model: attributions and ablations can be computed on request. */
+  can_rerun: boolean;
+  /** Attribution methods the kernel offers. */
+  methods: string[];
 }
 
 export type DType = "float16" | "uint8" | "float32" | "uint16" | "uint32";
@@ -65,7 +69,7 @@ export interface LayerAttention {
 
 export type LayerState =
   | { state: "ready" }
-  | { state: "loading" }
+  | { state: "loading"; since?: number }
   | { state: "error"; message: string }
   | { state: "no-kernel"; message: string };
 

@@ -10,19 +10,23 @@ import { attentionSource, ReplyCache } from "./replies";
 import { createStore, type Selection, type Store } from "./store";
 import type { AnyModel, Meta, StackMeta, ViewHandle } from "./types";
 import type { MountFn, ViewData } from "./views/common/index";
+import { mount as mountAblation } from "./views/ablation/index";
+import { mount as mountAttribution } from "./views/attribution/index";
 import { mount as mountHeadView } from "./views/head/index";
 import { mount as mountLogitLens } from "./views/logit_lens/index";
 import { mount as mountMlp } from "./views/mlp/index";
 import { mount as mountModelView } from "./views/model/index";
 import { mount as mountNeuronView } from "./views/neuron/index";
 
-export const VIEW_NAMES = ["head", "model", "neuron", "logit_lens", "mlp"] as const;
+export const VIEW_NAMES = ["head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation"] as const;
 export const VIEW_TITLES: Readonly<Record<string, string>> = Object.freeze({
   head: "Head view",
   model: "Model view",
   neuron: "Neuron view",
   logit_lens: "Logit lens",
   mlp: "MLP neurons",
+  attribution: "Attribution",
+  ablation: "Ablation",
 });
 const VIEWS: Readonly<Record<string, MountFn>> = Object.freeze({
   head: mountHeadView,
@@ -30,12 +34,14 @@ const VIEWS: Readonly<Record<string, MountFn>> = Object.freeze({
   neuron: mountNeuronView,
   logit_lens: mountLogitLens,
   mlp: mountMlp,
+  attribution: mountAttribution,
+  ablation: mountAblation,
 });
 /** Below this width (px) the views stack in one column. */
 export const NARROW_WIDTH = 700;
 
 /** Traits mirrored in the store (both ways). `hover` stays in the page. */
-export const SYNCED_TRAITS = ["layer", "heads", "token", "mode", "view", "stack", "target", "neuron"] as const;
+export const SYNCED_TRAITS = ["layer", "heads", "token", "mode", "view", "stack", "target", "neuron", "method", "ablate", "ablate_mode"] as const;
 type SyncedKey = (typeof SYNCED_TRAITS)[number];
 
 function isInt(x: unknown): x is number {
@@ -88,6 +94,8 @@ export function readMeta(value: unknown): Meta | null {
     special: Array.isArray(m.special) ? m.special.map(Boolean) : tokens.map(() => false),
     has_logit_lens: Boolean(m.has_logit_lens),
     stacks: readStacks(m.stacks, nLayers, nHeads),
+    can_rerun: Boolean(m.can_rerun),
+    methods: Array.isArray(m.methods) ? m.methods.filter((x): x is string => typeof x === "string") : [],
   };
 }
 
@@ -141,6 +149,12 @@ export function sanitize(key: SyncedKey, value: unknown, meta: Meta, stackName?:
     case "target":
     case "neuron":
       return isInt(value) ? value : null;
+    case "method":
+      return typeof value === "string" && value.length > 0 ? value : undefined;
+    case "ablate":
+      return Array.isArray(value) ? [...new Set(value.filter((x): x is string => typeof x === "string" && /^(head|neuron):\d+:\d+$/.test(x)))].sort() : undefined;
+    case "ablate_mode":
+      return value === "mean" ? "mean" : "zero";
   }
 }
 
@@ -158,6 +172,8 @@ function setAttrs(root: HTMLElement, s: Readonly<Selection>) {
   root.setAttribute("data-view", s.view);
   root.setAttribute("data-mode", s.mode);
   root.setAttribute("data-stack", s.stack);
+  root.setAttribute("data-method", s.method);
+  root.setAttribute("data-ablate", s.ablate.join(","));
 }
 
 export function render({ model, el }: { model: AnyModel; el: HTMLElement }): () => void {
@@ -371,7 +387,7 @@ function mountAll(model: AnyModel, root: HTMLElement, meta: Meta): () => void {
       for (const key of SYNCED_TRAITS) {
         if (sameTrait(s[key], prev[key])) continue;
         if (sameTrait(model.get(key), s[key])) continue;
-        model.set(key, Array.isArray(s[key]) ? [...(s[key] as number[])] : s[key]);
+        model.set(key, Array.isArray(s[key]) ? [...(s[key] as unknown[])] : s[key]);
         dirty = true;
       }
       if (dirty) model.save_changes();

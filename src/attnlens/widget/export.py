@@ -12,12 +12,14 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from attnlens.widget.protocol import inline_reply
+from attnlens.widget.protocol import inline, inline_reply
 
 if TYPE_CHECKING:
     from attnlens.widget.lens import Lens
 
-STATE_TRAITS = ("layer", "heads", "token", "target", "neuron", "view", "mode", "stack", "_meta")
+STATE_TRAITS = (
+    "layer", "heads", "token", "target", "neuron", "view", "mode", "stack", "method", "ablate", "ablate_mode", "_meta",
+)
 
 
 def _script_safe(code: str) -> str:
@@ -47,7 +49,30 @@ def saved_requests(lens: Lens) -> list[dict[str, Any]]:
         requests.append({"what": "neuron", "stack": lens.stack, "layer": lens.layer, "neuron": lens.neuron})
     if trace._unembed is not None:
         requests.append({"what": "logit_lens", "stack": trace._logits_stack})
+    views = lens.view.split(",")
+    can_rerun = trace._model is not None and trace.vocab_size is not None
+    if can_rerun and "attribution" in views:  # what the attribution view asks for first
+        requests.append({
+            "what": "attribution", "stack": trace._logits_stack, "method": lens.method,
+            "position": explained_position(lens), "target": "", "contrast": "",
+        })
+    heads, neurons = lens.ablation()
+    if can_rerun and "ablation" in views and (heads or neurons):
+        requests.append({
+            "what": "ablation", "stack": lens.stack, "layer": lens.layer, "position": explained_position(lens),
+            "heads": [list(x) for x in heads], "neurons": [list(x) for x in neurons], "mode": lens.ablate_mode,
+        })
     return requests
+
+
+def explained_position(lens: Lens) -> int:
+    """The position whose prediction the attribution and ablation views explain (as the page picks it):
+    the locked token, else ``target``, else the last."""
+    n = len(lens.trace.side_tokens("target" if lens.trace.target_tokens is not None else "input"))
+    for value in (lens.token, lens.target):
+        if value is not None and 0 <= value < n:
+            return value
+    return n - 1
 
 
 def _base64(data: bytes) -> dict[str, str]:
@@ -57,8 +82,9 @@ def _base64(data: bytes) -> dict[str, str]:
 def standalone_state(lens: Lens) -> dict[str, Any]:
     """The widget's state with the saved replies, buffers as base64."""
     replies = {}
-    for request in saved_requests(lens):
-        key, reply = inline_reply(lens.trace, request)
+    saved = [inline_reply(lens.trace, r, lens._session) for r in saved_requests(lens)]  # reruns come from the session
+    computed = [(key, inline(reply, buffers)) for key, (reply, buffers) in lens._session.computed.items()]
+    for key, reply in [*saved, *computed]:
         for spec in reply["arrays"].values():
             spec["buffer"] = _base64(spec["buffer"])
         replies[key] = reply

@@ -9,13 +9,16 @@ from typing import Any
 import anywidget
 import traitlets
 
+from attnlens.analysis.attribution import METHODS
 from attnlens.capture.trace import Trace
-from attnlens.widget.protocol import answer, inline_reply
+from attnlens.widget.protocol import RERUNS, answer, inline_reply
+from attnlens.widget.session import Session
 from attnlens.widget.static_repr import with_static
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
-VIEWS = ("head", "model", "neuron", "logit_lens", "mlp")
+VIEWS = ("head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation")
 MODES = ("lines", "heatmap")
+ABLATION_MODES = ("zero", "mean")
 
 
 def trace_meta(trace: Trace) -> dict[str, Any]:
@@ -48,6 +51,8 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
         "stacks": stacks,
         "has_logit_lens": trace._unembed is not None,
         "logits_stack": trace._logits_stack,
+        "can_rerun": trace._model is not None,
+        "methods": list(METHODS),
     }
 
 
@@ -85,6 +90,12 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
     """The attention stack shown: "self", or "encoder" / "decoder" / "cross" for seq2seq models."""
     mode = traitlets.Unicode("lines").tag(sync=True)
     """How the head view draws attention: "lines" or "heatmap"."""
+    method = traitlets.Unicode("integrated_gradients").tag(sync=True)
+    """The attribution method the attribution view shows (one of analysis.attribution.METHODS)."""
+    ablate = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """Parts marked for ablation in the page: "head:LAYER:HEAD" and "neuron:LAYER:NEURON"."""
+    ablate_mode = traitlets.Unicode("zero").tag(sync=True)
+    """How marked parts are ablated: "zero", or "mean" (their mean over positions)."""
 
     _meta = traitlets.Dict().tag(sync=True)
     _replies = traitlets.Dict().tag(sync=True)  # request key → reply with inline buffers: the page's seed
@@ -96,6 +107,7 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
                 "use attnlens.show(model, tokenizer, text) to trace and show in one step."
             )
         self.trace = trace
+        self._session = Session()
         self._suppress_next_repr = False
         kwargs.setdefault("heads", list(range(trace.n_heads)))
         kwargs.setdefault("stack", trace.default_stack)
@@ -165,10 +177,61 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
             raise traitlets.TraitError(f"unknown mode {proposal['value']!r}; choose one of {list(MODES)}")
         return str(proposal["value"])
 
+    @traitlets.validate("method")
+    def _valid_method(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in METHODS:
+            raise traitlets.TraitError(
+                f"unknown attribution method {proposal['value']!r}; choose one of {list(METHODS)}"
+            )
+        return str(proposal["value"])
+
+    @traitlets.validate("ablate_mode")
+    def _valid_ablate_mode(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in ABLATION_MODES:
+            raise traitlets.TraitError(
+                f"unknown ablate_mode {proposal['value']!r}; choose one of {list(ABLATION_MODES)}"
+            )
+        return str(proposal["value"])
+
+    @traitlets.validate("ablate")
+    def _valid_ablate(self, proposal: dict[str, Any]) -> list[str]:
+        st = self.trace.stack(self.stack or None)
+        n_neurons = st.mlp[0].shape[1] if st.mlp else 0
+        out: list[str] = []
+        for item in proposal["value"]:
+            kind, _, rest = str(item).partition(":")
+            layer, _, index = rest.partition(":")
+            limit = st.n_heads if kind == "head" else n_neurons if kind == "neuron" else -1
+            if limit < 0 or not (layer.isdigit() and index.isdigit()):
+                raise traitlets.TraitError(
+                    f"ablate item {item!r} is not 'head:LAYER:HEAD' or 'neuron:LAYER:NEURON'"
+                )
+            if not (int(layer) < st.n_layers and int(index) < limit):
+                raise traitlets.TraitError(
+                    f"ablate item {item!r} is out of range: layers 0 to {st.n_layers - 1}, "
+                    f"{kind}s 0 to {limit - 1}"
+                )
+            out.append(f"{kind}:{int(layer)}:{int(index)}")
+        if len(set(out)) != len(out):
+            raise traitlets.TraitError(f"ablate {proposal['value']!r} names a part twice")
+        return sorted(out)
+
+    def ablation(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The (heads, neurons) marked in the page, as ``Trace.ablate`` takes them."""
+        heads: list[tuple[int, int]] = []
+        neurons: list[tuple[int, int]] = []
+        for item in self.ablate:
+            kind, layer, index = item.split(":")
+            (heads if kind == "head" else neurons).append((int(layer), int(index)))
+        return heads, neurons
+
     # --- requests from the page ----------------------------------------------------------------
     def _on_page_message(self, _widget: Any, content: dict[str, Any], _buffers: list[Any]) -> None:
         if isinstance(content, dict) and content.get("kind") == "request":
-            reply, buffers = answer(self.trace, content)
+            rerun = content.get("what") in RERUNS
+            if rerun:  # seconds of work ahead: the page shows progress, not "no kernel"
+                self.send({"kind": "working", "id": content.get("id")})
+            reply, buffers = answer(self.trace, content, self._session)
             self.send(reply, buffers=buffers)
 
     def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> str:

@@ -1,8 +1,11 @@
 """Requests from the page for data it does not have yet, and their binary replies.
 
-page → kernel: ``{kind: "request", what, stack, layer?, neuron?, id}``
+page → kernel: ``{kind: "request", what, stack, layer?, neuron?, id}``, plus for the requests that
+rerun the model (``RERUNS``): ``attribution`` ``{method, position, target, contrast}`` and
+``ablation`` ``{layer, heads: [[layer, head]], neurons: [[layer, neuron]], mode, position}``.
 kernel → page: ``{kind: "reply", what, key, id, arrays: {name: {dtype, shape, buffer}}, data}`` where
-``buffer`` is the index into the message's binary buffers; or ``{kind: "error", key, id, message}``.
+``buffer`` is the index into the message's binary buffers; or ``{kind: "error", key, id, message}``;
+before a rerun, ``{kind: "working", key, id}`` so the page shows progress rather than "no kernel".
 The same replies, keyed by ``request_key``, are embedded in a static export so the page needs no
 kernel for what was saved.
 """
@@ -13,6 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from attnlens.capture.trace import Trace
+from attnlens.widget.session import Session
+from attnlens.widget.views.ablation import ablation_arrays, ablation_spec
+from attnlens.widget.views.attribution import attribution_arrays
 from attnlens.widget.views.head import attention_arrays
 from attnlens.widget.views.logit_lens import logit_lens_arrays
 from attnlens.widget.views.mlp import mlp_top_arrays, neuron_arrays
@@ -37,13 +43,21 @@ class RequestError(ValueError):
     """A request the trace cannot answer; its message is shown in the page."""
 
 
-def request_key(what: str, stack: str, layer: int | None = None, neuron: int | None = None) -> str:
+def key_part(text: str) -> str:
+    """Free text (a target token) inside a key: ``%`` and ``:`` escaped (mirrored in replies.ts)."""
+    return text.replace("%", "%25").replace(":", "%3A")
+
+
+def request_key(
+    what: str, stack: str, layer: int | None = None, neuron: int | None = None, extra: tuple[str, ...] = ()
+) -> str:
     """``attention:self:3``, ``neuron:self:2:117``, ``logit_lens:self``: one name per answer."""
     parts = [what, stack]
     if layer is not None:
         parts.append(str(layer))
     if neuron is not None:
         parts.append(str(neuron))
+    parts += [key_part(x) for x in extra]
     return ":".join(parts)
 
 
@@ -54,28 +68,100 @@ def _int_field(request: dict[str, Any], name: str, limit: int) -> int:
     return value
 
 
+def _stack_field(trace: Trace, request: dict[str, Any]) -> str:
+    stack = request.get("stack") or trace.default_stack
+    if stack not in trace.stacks:
+        raise RequestError(f"no attention stack {stack!r} in this trace; it has {list(trace.stacks)}")
+    return str(stack)
+
+
+def _text_field(request: dict[str, Any], name: str) -> str:
+    value = request.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > 200:
+        raise RequestError(f"{name} must be a token's text (at most 200 characters), got {str(value)[:40]!r}")
+    return value
+
+
+def _pairs_field(request: dict[str, Any], name: str) -> list[tuple[int, int]]:
+    value = request.get(name) or []
+    if not isinstance(value, list) or len(value) > 10_000:
+        raise RequestError(f"{name} must be a list of [layer, index] pairs")
+    pairs = []
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair)):
+            raise RequestError(f"{name} must be a list of [layer, index] pairs, got {pair!r}")
+        pairs.append((pair[0], pair[1]))
+    return pairs
+
+
+Answer = tuple[Arrays, dict[str, Any]]
+
+
+def _attribution(trace: Trace, request: dict[str, Any], _session: Session) -> tuple[str, Callable[[], Answer]]:
+    stack = _stack_field(trace, request)
+    method = request.get("method")
+    if not isinstance(method, str):
+        raise RequestError("an attribution request needs a method name")
+    position = _int_field(request, "position", 1 << 31)
+    target, contrast = _text_field(request, "target"), _text_field(request, "contrast")
+    key = request_key("attribution", stack, extra=(method, str(position), target, contrast))
+    return key, lambda: attribution_arrays(trace, method, position, target, contrast)
+
+
+def _ablation(trace: Trace, request: dict[str, Any], session: Session) -> tuple[str, Callable[[], Answer]]:
+    stack = _stack_field(trace, request)
+    layer = _int_field(request, "layer", trace.stack(stack).n_layers)
+    position = _int_field(request, "position", 1 << 31)
+    heads, neurons = _pairs_field(request, "heads"), _pairs_field(request, "neurons")
+    mode = request.get("mode", "zero")
+    if mode not in ("zero", "mean"):
+        raise RequestError(f"unknown ablation mode {mode!r}; choose 'zero' or 'mean'")
+    key = request_key("ablation", stack, layer, extra=(str(position), ablation_spec(heads, neurons, mode)))
+    return key, lambda: ablation_arrays(trace, session, stack, layer, heads, neurons, mode, position)
+
+
+# A rerun request parses into (its key, the work); the key alone tells whether a reply is kept.
+Rerun = Callable[[Trace, dict[str, Any], Session], tuple[str, Callable[[], Answer]]]
+RERUNS: dict[str, Rerun] = {"attribution": _attribution, "ablation": _ablation}
+"""Requests that rerun the model: slow, so the kernel says it is working, and the session keeps
+their replies for save_html."""
+
+
 def parse(trace: Trace, request: dict[str, Any]) -> tuple[str, str, int | None, int | None]:
     """(what, stack, layer, neuron) of a well-formed request, else RequestError."""
     what = request.get("what")
     if what not in HANDLERS:
-        raise RequestError(f"unknown request {what!r}; the kernel answers {sorted(HANDLERS)}")
-    stack = request.get("stack") or trace.default_stack
-    if stack not in trace.stacks:
-        raise RequestError(f"no attention stack {stack!r} in this trace; it has {list(trace.stacks)}")
+        raise RequestError(f"unknown request {what!r}; the kernel answers {sorted([*HANDLERS, *RERUNS])}")
+    stack = _stack_field(trace, request)
     _, needs_layer, needs_neuron = HANDLERS[what]
     layer = _int_field(request, "layer", trace.stack(stack).n_layers) if needs_layer else None
     neuron = _int_field(request, "neuron", 1 << 31) if needs_neuron else None
     return what, stack, layer, neuron
 
 
-def answer(trace: Trace, request: dict[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
+def answer(
+    trace: Trace, request: dict[str, Any], session: Session | None = None
+) -> tuple[dict[str, Any], list[bytes]]:
     """The reply message and its buffers; an error reply (never an exception) for a bad request."""
     key = None
+    what = request.get("what")
+    remember: Session | None = None
     try:
-        what, stack, layer, neuron = parse(trace, request)
-        key = request_key(what, stack, layer, neuron)
-        handler = HANDLERS[what][0]
-        arrays, data = handler(trace, stack, layer or 0, neuron or 0)
+        if isinstance(what, str) and what in RERUNS:
+            session = session or Session()
+            key, work = RERUNS[what](trace, request, session)
+            if key in session.computed:
+                kept, kept_buffers = session.computed[key]
+                return {**kept, "id": request.get("id")}, kept_buffers
+            arrays, data = work()
+            remember = session
+        else:
+            what, stack, layer, neuron = parse(trace, request)
+            key = request_key(what, stack, layer, neuron)
+            handler = HANDLERS[what][0]
+            arrays, data = handler(trace, stack, layer or 0, neuron or 0)
     except ValueError as err:  # RequestError, or the trace saying what it lacks (no MLP, no unembedding)
         return {"kind": "error", "key": key, "id": request.get("id"), "message": str(err)}, []
     buffers: list[bytes] = []
@@ -84,15 +170,23 @@ def answer(trace: Trace, request: dict[str, Any]) -> tuple[dict[str, Any], list[
         meta[name] = {"dtype": payload["dtype"], "shape": payload["shape"], "buffer": len(buffers)}
         buffers.append(payload["buffer"])
     reply = {"kind": "reply", "what": what, "key": key, "id": request.get("id"), "arrays": meta, "data": data}
+    if remember is not None:
+        remember.remember(key, reply, buffers)
     return reply, buffers
 
 
-def inline_reply(trace: Trace, request: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def inline(reply: dict[str, Any], buffers: list[bytes]) -> dict[str, Any]:
+    """A copy of ``reply`` with each array's bytes in place of its buffer index."""
+    arrays = {name: {**spec, "buffer": buffers[spec["buffer"]]} for name, spec in reply["arrays"].items()}
+    out = {**reply, "arrays": arrays}
+    out.pop("id", None)
+    return out
+
+
+def inline_reply(trace: Trace, request: dict[str, Any], session: Session | None = None) -> tuple[str, dict[str, Any]]:
     """(key, reply with each array's bytes in place of its buffer index): how replies sit in the
     ``_replies`` trait (ipywidgets turns the bytes into binary buffers) and in a static export."""
-    reply, buffers = answer(trace, request)
+    reply, buffers = answer(trace, request, session)
     if reply["kind"] == "error":
         raise ValueError(reply["message"])
-    for spec in reply["arrays"].values():
-        spec["buffer"] = buffers[spec["buffer"]]
-    return reply["key"], reply
+    return reply["key"], inline(reply, buffers)

@@ -10,6 +10,7 @@ import type { Store } from "../../store";
 import { readTheme, watchTheme } from "../../theme";
 import { formatToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
+import { togglePart } from "../ablation/spec";
 import { activeToken, frameScheduler, pendingText, type ViewData } from "../common/index";
 import { activationRange, topNeurons } from "./layout";
 
@@ -80,7 +81,18 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
         const barEl = h(doc, "span", { class: "al-bar", "aria-hidden": "true" });
         barEl.style.width = `${Math.max(2, (Math.abs(x.value) / max) * 100)}%`;
         b.append(h(doc, "span", { class: "al-neuron-id" }, `#${x.neuron}`), barEl, h(doc, "span", { class: "al-neuron-val" }, x.value.toFixed(2)));
-        list.append(b);
+        const marked = s.ablate.includes(`neuron:${s.layer}:${x.neuron}`);
+        const cut = h(doc, "button", {
+          type: "button",
+          class: "al-cut-btn",
+          "data-ablate-neuron": String(x.neuron),
+          "aria-pressed": marked ? "true" : "false",
+          "aria-label": `${marked ? "unmark" : "mark"} neuron ${x.neuron} of layer ${s.layer} for ablation`,
+          title: `${marked ? "unmark" : "mark"} neuron ${x.neuron} for ablation`,
+        }, "✂");
+        const row = h(doc, "div", { class: "al-neuron-row" });
+        row.append(b, cut);
+        list.append(row);
       }
     }
     // The selected neuron over all tokens.
@@ -121,6 +133,13 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   };
   cleanups.push(
     listen<MouseEvent>(list, "click", (e) => {
+      const cut = e.target instanceof Element ? e.target.closest("[data-ablate-neuron]") : null;
+      if (cut) {
+        const s = store.get();
+        const index = Number(cut.getAttribute("data-ablate-neuron"));
+        store.set({ ablate: togglePart(s.ablate, { kind: "neuron", layer: s.layer, index }) });
+        return;
+      }
       const b = e.target instanceof Element ? e.target.closest("[data-neuron]") : null;
       if (!b) return;
       const n = Number(b.getAttribute("data-neuron"));
@@ -134,7 +153,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     }),
     store.subscribe((s, p) => {
       if (s.layer !== p.layer || s.neuron !== p.neuron) request();
-      if (s.layer !== p.layer || s.neuron !== p.neuron || s.token !== p.token || s.hover !== p.hover) sched.schedule();
+      if (s.layer !== p.layer || s.neuron !== p.neuron || s.token !== p.token || s.hover !== p.hover || s.ablate !== p.ablate) sched.schedule();
     }),
     replies.subscribe(() => sched.schedule()),
     watchTheme(doc, () => sched.schedule()),

@@ -10,6 +10,7 @@ import { requestKey } from "../../replies";
 import type { Store } from "../../store";
 import { readTheme, watchTheme } from "../../theme";
 import type { ViewHandle } from "../../types";
+import { togglePart } from "../ablation/spec";
 import { frameScheduler, pendingText, sizeCanvas, type ViewData } from "../common/index";
 import { GAP, LABEL_H, LABEL_W, modelGrid, type ModelGrid } from "./layout";
 
@@ -30,9 +31,12 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const canvas = h(doc, "canvas", { class: "al-model-canvas", "aria-hidden": "true" });
   const overlay = h(doc, "div", { class: "al-model-cells", role: "grid", "aria-label": `layers 0–${L - 1} × heads 0–${H - 1}`, "data-arrow-keys": "true" });
   const readout = h(doc, "div", { class: "al-readout", "aria-live": "polite" });
+  // Marking mode: clicks mark heads for the ablation view instead of selecting them.
+  const markBtn = h(doc, "button", { type: "button", class: "al-btn", "data-control": "mark-heads", "aria-pressed": "false" }, "Mark for ablation");
+  let marking = false;
   stage.append(canvas, overlay);
   scroll.append(stage);
-  section.append(hint, status, scroll, readout);
+  section.append(hint, markBtn, status, scroll, readout);
   el.append(section);
 
   // Overlay of buttons: one per cell (48 × 64 = 3,072 at most), one tab stop (roving tabindex).
@@ -135,8 +139,25 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
         ctx.drawImage(off, hd * px, l * px, px, px, LABEL_W + hd * grid.pitch, LABEL_H + l * grid.pitch, grid.cell, grid.cell);
   };
 
+  let lastMarked: HTMLButtonElement[] = [];
+  const syncMarks = () => {
+    for (const b of lastMarked) b.classList.remove("al-ablated");
+    lastMarked = [];
+    for (const name of store.get().ablate) {
+      const m = /^head:(\d+):(\d+)$/.exec(name);
+      const b = m ? cellOf(Number(m[1]), Number(m[2])) : undefined;
+      if (!b) continue;
+      b.classList.add("al-ablated");
+      lastMarked.push(b);
+    }
+    markBtn.setAttribute("aria-pressed", marking ? "true" : "false");
+    markBtn.textContent = marking ? `Marking heads (${lastMarked.length}): click cells, then Done` : "Mark for ablation";
+    overlay.classList.toggle("al-marking", marking);
+  };
+
   let lastSel: HTMLButtonElement[] = [];
   const syncSelection = () => {
+    syncMarks();
     const s = store.get();
     const bg = readTheme(section).bgRgb;
     for (const b of lastSel) {
@@ -173,7 +194,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       data.drawn("model", s.layer);
     }
     readout.textContent = hover
-      ? `layer ${hover.layer}, head ${hover.head}${hover.layer === s.layer && s.heads.includes(hover.head) ? " (shown)" : ""}: click to show it`
+      ? `layer ${hover.layer}, head ${hover.head}${hover.layer === s.layer && s.heads.includes(hover.head) ? " (shown)" : ""}: click to ${marking ? "mark or unmark it for ablation" : "show it"}`
       : `selected: layer ${s.layer}, head${s.heads.length === 1 ? "" : "s"} ${s.heads.length > 8 ? `${s.heads.length} of ${H}` : s.heads.join(", ") || "none"}`;
   };
   const sched = frameScheduler(win, draw);
@@ -185,7 +206,14 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   cleanups.push(
     listen<MouseEvent>(overlay, "click", (e) => {
       const c = cellFrom(e.target);
-      if (c) store.set({ layer: c.layer, heads: [c.head] });
+      if (!c) return;
+      if (marking) store.set({ ablate: togglePart(store.get().ablate, { kind: "head", layer: c.layer, index: c.head }) });
+      else store.set({ layer: c.layer, heads: [c.head] });
+    }),
+    listen(markBtn, "click", () => {
+      marking = !marking;
+      syncMarks();
+      sched.schedule();
     }),
     listen<MouseEvent>(overlay, "mouseover", (e) => {
       hover = cellFrom(e.target);
@@ -214,6 +242,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       }
     }),
     store.subscribe((s, prev) => {
+      if (s.ablate !== prev.ablate) syncMarks();
       if (s.layer !== prev.layer || s.heads !== prev.heads) {
         syncSelection(); // synchronous: attributes follow at once
         sched.schedule();
