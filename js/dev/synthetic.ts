@@ -95,6 +95,8 @@ export function devMeta(tokens: string[], nLayers: number, nHeads: number, model
     causal: true,
     special: tokens.map((t) => t === "<|endoftext|>"),
     has_logit_lens: true,
+    can_rerun: true,
+    methods: ["integrated_gradients", "saliency", "input_x_gradient", "occlusion", "feature_ablation", "lime", "kernel_shap", "attention_rollout", "attention_flow"],
     stacks: [
       { name: "self", n_layers: nLayers, n_heads: nHeads, kv_heads: kvHeads, queries: "input", keys: "input", has_qk: true, has_mlp: true },
     ],
@@ -107,7 +109,7 @@ export const DEV_NEURONS = 256;
 /** Arrays and data of one synthetic reply, as Python's protocol.answer builds them. */
 export function syntheticArrays(
   what: string,
-  o: { layer?: number; neuron?: number; nLayers: number; nHeads: number; kvHeads?: number; tokens: string[] },
+  o: { layer?: number; neuron?: number; position?: number; method?: string; nLayers: number; nHeads: number; kvHeads?: number; tokens: string[] },
 ): { arrays: Record<string, EncodedArray>; data: Record<string, unknown> } | null {
   const n = o.tokens.length;
   const H = o.nHeads;
@@ -173,6 +175,23 @@ export function syntheticArrays(
       const act = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7 + (o.neuron ?? 0)) * 2 + (rand() - 0.5));
       return { arrays: { activations: encode(act, [n], "float16", 2) }, data: {} };
     }
+    case "attribution": {
+      const pos = o.position ?? n - 1;
+      const vals = Float32Array.from({ length: n }, (_, i) => (i > pos ? 0 : Math.sin(i * 1.3 + pos) * (1 + i / n)));
+      const total = vals.reduce((a, b) => a + b, 0);
+      return {
+        arrays: { values: encode(vals, [n], "float32", 4) },
+        data: { method: o.method ?? "integrated_gradients", position: pos, target_id: 1, target_token: o.tokens[(pos + 1) % n], target_prob: 0.42, contrast_id: null, contrast_token: null, total },
+      };
+    }
+    case "ablation": {
+      const att = syntheticLayer(layer + 1, H, n); // "changed" attention: another layer's pattern
+      const row = (i: number, before: number, after: number) => ({ id: i, token: o.tokens[i % n]!, before, after });
+      return {
+        arrays: { attention: encode(att, [H, n, n], "float16", 8) },
+        data: { spec: "", position: o.position ?? n - 1, before: [row(1, 0.5, 0.1), row(2, 0.2, 0.3)], after: [row(2, 0.2, 0.3), row(1, 0.5, 0.1)] },
+      };
+    }
   }
   return null;
 }
@@ -196,12 +215,16 @@ export function replyMessage(what: string, key: string, id: unknown, built: { ar
 /** An in-page model's `onSend` that answers every request with synthetic data, as Python would. */
 export function answerRequests(o: { nLayers: number; nHeads: number; kvHeads?: number; tokens: string[] }) {
   return (content: unknown, model: { emitCustom(content: unknown, buffers?: DataView[]): void }): void => {
-    const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number };
+    const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number; position?: number; method?: string };
     if (c.kind !== "request") return;
-    const key = requestKey(c.what, c.stack, c.layer, c.neuron);
-    const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron });
+    const rerun = c.what === "attribution" || c.what === "ablation";
+    // Reruns: the kernel says it is working, answers a moment later, and names the reply by id alone.
+    const key = rerun ? (undefined as unknown as string) : requestKey(c.what, c.stack, c.layer, c.neuron);
+    const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron, position: c.position, method: c.method });
     if (!built) return;
     const m = replyMessage(c.what, key, c.id, built);
-    model.emitCustom(m.content, m.buffers);
+    if (!rerun) return model.emitCustom(m.content, m.buffers);
+    model.emitCustom({ kind: "working", id: c.id });
+    setTimeout(() => model.emitCustom(m.content, m.buffers), 5);
   };
 }

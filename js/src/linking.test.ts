@@ -37,7 +37,7 @@ describe("linked views", () => {
     expect(root.getAttribute("data-view")).toBe("head,logit_lens,model,mlp,neuron");
     expect(root.getAttribute("data-stack")).toBe("self");
     expect([...root.querySelectorAll(".al-view")].map((v) => v.getAttribute("data-view-name"))).toEqual(["head", "logit_lens", "model", "mlp", "neuron"]);
-    expect(root.querySelectorAll('[data-control="view"][data-view-name]').length).toBe(5);
+    expect(root.querySelectorAll('[data-control="view"][data-view-name]').length).toBe(7);
     expect(root.querySelectorAll("[data-layer][data-head]").length).toBe(L * H);
     expect(root.querySelector('[data-control="stack"]')).toBeNull(); // one stack: no selector
   });
@@ -151,6 +151,73 @@ describe("linked views", () => {
     expect(root.querySelectorAll('[data-side="left"]').length).toBe(3);
     expect(root.querySelectorAll('[data-side="right"]').length).toBe(TOKENS.length);
     expect(model.sent.at(-1)!.content).toMatchObject({ what: "attention", stack: "cross", layer: 0 });
+  });
+
+  it("attribution: a token locked in the head view is explained; method changes ask the kernel again", async () => {
+    const model = makeModel({ view: "head,attribution" });
+    const root = mount(model);
+    const view = q(root, ".al-attribution");
+    expect(view.getAttribute("data-position")).toBe(String(TOKENS.length - 1)); // the last token by default
+    const asked = () => model.sent.map((s) => s.content as Record<string, unknown>).filter((c) => c.what === "attribution");
+    expect(asked().at(-1)).toMatchObject({ method: "integrated_gradients", position: TOKENS.length - 1, target: "", contrast: "" });
+    await frame();
+    expect(view.getAttribute("data-state")).toBe("ready");
+    q(root, '[data-token-index="2"][data-side="left"]').click();
+    expect(asked().at(-1)).toMatchObject({ position: 2 });
+    await frame();
+    expect(view.getAttribute("data-position")).toBe("2");
+    const chips = [...view.querySelectorAll<HTMLElement>("[data-position]")];
+    expect(chips.length).toBe(TOKENS.length);
+    expect(chips[2]!.classList.contains("al-locked")).toBe(true);
+    expect(chips[1]!.style.background).toMatch(/^rgb/);
+    expect(chips[1]!.title).toMatch(/^The \(token 1\): [+−]\d\.\d{3} \(-?\d+% of the total\)$/);
+    expect(q(root, '[data-role="explained"]').textContent).toContain('after " cat" (position 2, the locked token) → " sat"');
+    // A new method from the page: the trait follows and the kernel is asked.
+    const select = q<HTMLSelectElement>(root, 'select[data-control="method"]');
+    select.value = "saliency";
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(model.get("method")).toBe("saliency");
+    expect(asked().at(-1)).toMatchObject({ method: "saliency", position: 2 });
+    // Back to the first method: answered from the page's cache, no new request.
+    const n = asked().length;
+    model.pythonSet("method", "integrated_gradients");
+    expect(asked().length).toBe(n);
+    expect(view.getAttribute("data-method")).toBe("integrated_gradients");
+    // A typed target token travels with the request.
+    const input = q<HTMLInputElement>(root, 'input[data-control="target-token"]');
+    input.value = " mat";
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(asked().at(-1)).toMatchObject({ target: " mat", position: 2 });
+  });
+
+  it("ablation: heads marked in the model view and neurons in the MLP view; run shows before and after", async () => {
+    const model = makeModel({ view: "model,mlp,ablation" });
+    const root = mount(model);
+    await frame();
+    q(root, '[data-control="mark-heads"]').click();
+    expect(q(root, '[data-control="mark-heads"]').getAttribute("aria-pressed")).toBe("true");
+    q(root, '.al-model [data-layer="2"][data-head="1"]').click();
+    expect(model.get("ablate")).toEqual(["head:2:1"]);
+    expect(root.getAttribute("data-layer")).toBe("0"); // marking does not select
+    expect(q(root, '.al-model [data-layer="2"][data-head="1"]').classList.contains("al-ablated")).toBe(true);
+    await frame();
+    q(root, ".al-mlp [data-ablate-neuron]").click();
+    const marked = model.get("ablate") as string[];
+    expect(marked.length).toBe(2);
+    expect(marked[1]).toMatch(/^neuron:0:\d+$/);
+    await frame();
+    expect([...root.querySelectorAll(".al-ablation [data-part]")].map((b) => b.getAttribute("data-part"))).toEqual(marked);
+    q(root, '[data-control="run-ablation"]').click();
+    const req = model.sent.map((s) => s.content as Record<string, unknown>).find((c) => c.what === "ablation");
+    expect(req).toMatchObject({ layer: 0, mode: "zero", heads: [[2, 1]], position: TOKENS.length - 1 });
+    await frame();
+    await frame();
+    expect(q(root, ".al-ablation").getAttribute("data-state")).toBe("ready");
+    expect(root.querySelectorAll(".al-ablate-table tr").length).toBe(6); // 2 headers + 2 × 2 rows
+    expect(q(root, ".al-ablate-table").textContent).toContain("−0.400");
+    // Python unmarks the head: the page follows.
+    model.pythonSet("ablate", [marked[1]]);
+    expect(q(root, '.al-model [data-layer="2"][data-head="1"]').classList.contains("al-ablated")).toBe(false);
   });
 
   it("long inputs: only the rows on screen have labels", () => {
