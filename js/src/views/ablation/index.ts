@@ -130,9 +130,12 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const [, nq, nk] = after.shape as [number, number, number];
     const off = head * nq * nk;
     const big = largestChange(before.data, before.scale, after.values, after.scale, off, nq, nk);
-    caption.textContent = big.maxAbs < 0.005
-      ? `Attention of layer ${s.layer}, head ${head} is unchanged (ablation acts after it or elsewhere).`
-      : `Attention change, layer ${s.layer}, head ${head} (orange: more, blue: less): largest ${big.delta >= 0 ? "+" : "−"}${big.maxAbs.toFixed(3)} from ${JSON.stringify(data.queryTokens[big.query] ?? "")} to ${JSON.stringify(data.keyTokens[big.key] ?? "")}.`;
+    if (big.maxAbs < 0.005) {
+      caption.textContent = `Attention of layer ${s.layer}, head ${head} is unchanged (the ablation acts after it or elsewhere); pick a later layer or another head.`;
+      data.drawn("ablation", s.layer);
+      return;
+    }
+    caption.textContent = `Attention change, layer ${s.layer}, head ${head} (orange: more, blue: less): largest ${big.delta >= 0 ? "+" : "−"}${big.maxAbs.toFixed(3)} from ${JSON.stringify(data.queryTokens[big.query] ?? "")} to ${JSON.stringify(data.keyTokens[big.key] ?? "")}.`;
     const side = Math.min(320, Math.max(120, nk * 4));
     const ctx = sizeCanvas(canvas, side, side * (nq / nk));
     canvas.hidden = false;

@@ -151,7 +151,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       lastMarked.push(b);
     }
     markBtn.setAttribute("aria-pressed", marking ? "true" : "false");
-    markBtn.textContent = marking ? `Marking heads (${lastMarked.length}): click cells, then Done` : "Mark for ablation";
+    markBtn.textContent = marking ? `Marking heads (${lastMarked.length} marked): click cells; click here when done` : "Mark for ablation";
     overlay.classList.toggle("al-marking", marking);
   };
 
