@@ -192,6 +192,39 @@ export function syntheticArrays(
         data: { spec: "", position: o.position ?? n - 1, before: [row(1, 0.5, 0.1), row(2, 0.2, 0.3)], after: [row(2, 0.2, 0.3), row(1, 0.5, 0.1)] },
       };
     }
+    case "edit":
+      return { arrays: {}, data: { version: 1, text: "edited" } };
+    case "compare": {
+      // Run B: the same tokens with token 2 replaced and one inserted before the last.
+      const tokensB = [...o.tokens.slice(0, n - 1), " new", o.tokens[n - 1]!];
+      tokensB[2] = " dog";
+      const pairs: [number | null, number | null][] = o.tokens.map((_, i) => [i, i < n - 1 ? i : n]);
+      pairs.splice(n - 1, 0, [null, n - 1]);
+      const P = pairs.length;
+      const a = syntheticLayer(layer, H, n);
+      const b = syntheticLayer(layer + 1, H, n + 1);
+      const outA = new Float32Array(H * P * P);
+      const outB = new Float32Array(H * P * P);
+      for (let hd = 0; hd < H; hd++)
+        pairs.forEach(([qi, qj], qc) =>
+          pairs.forEach(([ki, kj], kc) => {
+            if (qi !== null && ki !== null) outA[(hd * P + qc) * P + kc] = a[(hd * n + qi) * n + ki]!;
+            if (qj !== null && kj !== null) outB[(hd * P + qc) * P + kc] = b[(hd * (n + 1) + qj) * (n + 1) + kj]!;
+          }),
+        );
+      const row = (i: number, before: number, after: number) => ({ id: i, token: o.tokens[i % n]!, before, after });
+      return {
+        arrays: { a: encode(outA, [H, P, P], "float16", 2), b: encode(outB, [H, P, P], "float16", 2) },
+        data: { pairs, changed: pairs.map(([i, j]) => i === null || j === null || o.tokens[i] !== tokensB[j]), tokens_b: tokensB, predictions: { a: [row(1, 0.5, 0.2)], b: [row(2, 0.1, 0.4)] } },
+      };
+    }
+    case "compare_attribution": {
+      const P = n + 1;
+      return {
+        arrays: { a: encode(Float32Array.from({ length: P }, (_, i) => Math.sin(i)), [P], "float32", 4), b: encode(Float32Array.from({ length: P }, (_, i) => Math.cos(i)), [P], "float32", 4) },
+        data: { method: o.method ?? "integrated_gradients", target_token: o.tokens[1] },
+      };
+    }
   }
   return null;
 }
@@ -217,7 +250,7 @@ export function answerRequests(o: { nLayers: number; nHeads: number; kvHeads?: n
   return (content: unknown, model: { emitCustom(content: unknown, buffers?: DataView[]): void }): void => {
     const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number; position?: number; method?: string };
     if (c.kind !== "request") return;
-    const rerun = c.what === "attribution" || c.what === "ablation";
+    const rerun = ["attribution", "ablation", "edit", "compare", "compare_attribution"].includes(c.what);
     // Reruns: the kernel says it is working, answers a moment later, and names the reply by id alone.
     const key = rerun ? (undefined as unknown as string) : requestKey(c.what, c.stack, c.layer, c.neuron);
     const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron, position: c.position, method: c.method });

@@ -37,7 +37,7 @@ describe("linked views", () => {
     expect(root.getAttribute("data-view")).toBe("head,logit_lens,model,mlp,neuron");
     expect(root.getAttribute("data-stack")).toBe("self");
     expect([...root.querySelectorAll(".al-view")].map((v) => v.getAttribute("data-view-name"))).toEqual(["head", "logit_lens", "model", "mlp", "neuron"]);
-    expect(root.querySelectorAll('[data-control="view"][data-view-name]').length).toBe(7);
+    expect(root.querySelectorAll('[data-control="view"][data-view-name]').length).toBe(8);
     expect(root.querySelectorAll("[data-layer][data-head]").length).toBe(L * H);
     expect(root.querySelector('[data-control="stack"]')).toBeNull(); // one stack: no selector
   });
@@ -218,6 +218,37 @@ describe("linked views", () => {
     // Python unmarks the head: the page follows.
     model.pythonSet("ablate", [marked[1]]);
     expect(q(root, '.al-model [data-layer="2"][data-head="1"]').classList.contains("al-ablated")).toBe(false);
+  });
+
+  it("compare: the edit box asks the kernel for a second run; both runs show aligned, changes highlighted", async () => {
+    const meta = { ...devMeta(TOKENS, L, H, "tiny", 2), compare: { version: 0, text_a: "The cat sat on it", text_b: "" } };
+    const model = makeModel({ view: "head,compare" }, meta);
+    const root = mount(model);
+    const view = q(root, ".al-compare");
+    const input = q<HTMLInputElement>(root, 'input[data-control="compare-text"]');
+    expect(input.value).toBe("The cat sat on it");
+    expect(view.getAttribute("data-state")).toBe("idle");
+    input.value = "The dog sat on new it";
+    q(root, '[data-control="compare-run"]').click();
+    const asked = () => model.sent.map((s) => s.content as Record<string, unknown>);
+    expect(asked().at(-1)).toMatchObject({ what: "edit", text: "The dog sat on new it" });
+    for (let i = 0; i < 5 && view.getAttribute("data-state") !== "ready"; i++) await frame();
+    expect(view.getAttribute("data-state")).toBe("ready");
+    expect(asked().some((c) => c.what === "compare" && c.version === 1 && c.layer === 0)).toBe(true);
+    expect(asked().some((c) => c.what === "compare_attribution" && c.method === "integrated_gradients")).toBe(true);
+    const a = [...view.querySelectorAll<HTMLElement>('[data-row="tok_a"]')];
+    const b = [...view.querySelectorAll<HTMLElement>('[data-row="tok_b"]')];
+    expect(a.length).toBe(TOKENS.length + 1);
+    expect(b.map((c) => c.textContent)).toEqual(["<bos>", "The", "·dog", "·sat", "·on", "·new", "·it"]);
+    expect(a[5]!.textContent).toBe("—"); // the inserted token has no partner in A
+    expect(a.map((c) => c.classList.contains("al-cmp-changed"))).toEqual([false, false, true, false, false, true, false]);
+    expect(view.querySelectorAll('[data-row="attr_b"]').length).toBe(TOKENS.length + 1);
+    // The query column follows the token locked elsewhere; the layer slider asks for that layer.
+    q(root, '[data-token-index="3"][data-side="left"]').click();
+    await frame();
+    expect(view.getAttribute("data-query-column")).toBe("3");
+    model.pythonSet("layer", 2);
+    expect(asked().at(-1)).toMatchObject({ what: "compare", layer: 2, version: 1 });
   });
 
   it("long inputs: only the rows on screen have labels", () => {

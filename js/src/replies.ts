@@ -14,7 +14,7 @@ import type { AnyModel, AttentionSource, DType, EncodedArray, LayerAttention, La
 
 export const NO_KERNEL_MESSAGE = "this needs a running kernel";
 
-export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron" | "attribution" | "ablation";
+export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron" | "attribution" | "ablation" | "edit" | "compare" | "compare_attribution";
 
 export interface Request {
   what: What;

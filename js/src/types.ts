@@ -43,6 +43,8 @@ export interface Meta {
   can_rerun: boolean;
   /** Attribution methods the kernel offers. */
   methods: string[];
+  /** The comparison this widget opened with (al.compare): its version and both texts; else null. */
+  compare: { version: number; text_a: string; text_b: string } | null;
 }
 
 export type DType = "float16" | "uint8" | "float32" | "uint16" | "uint32";

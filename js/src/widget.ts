@@ -12,13 +12,14 @@ import type { AnyModel, Meta, StackMeta, ViewHandle } from "./types";
 import type { MountFn, ViewData } from "./views/common/index";
 import { mount as mountAblation } from "./views/ablation/index";
 import { mount as mountAttribution } from "./views/attribution/index";
+import { mount as mountCompare } from "./views/compare/index";
 import { mount as mountHeadView } from "./views/head/index";
 import { mount as mountLogitLens } from "./views/logit_lens/index";
 import { mount as mountMlp } from "./views/mlp/index";
 import { mount as mountModelView } from "./views/model/index";
 import { mount as mountNeuronView } from "./views/neuron/index";
 
-export const VIEW_NAMES = ["head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation"] as const;
+export const VIEW_NAMES = ["head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation", "compare"] as const;
 export const VIEW_TITLES: Readonly<Record<string, string>> = Object.freeze({
   head: "Head view",
   model: "Model view",
@@ -27,6 +28,7 @@ export const VIEW_TITLES: Readonly<Record<string, string>> = Object.freeze({
   mlp: "MLP neurons",
   attribution: "Attribution",
   ablation: "Ablation",
+  compare: "Compare runs",
 });
 const VIEWS: Readonly<Record<string, MountFn>> = Object.freeze({
   head: mountHeadView,
@@ -36,6 +38,7 @@ const VIEWS: Readonly<Record<string, MountFn>> = Object.freeze({
   mlp: mountMlp,
   attribution: mountAttribution,
   ablation: mountAblation,
+  compare: mountCompare,
 });
 /** Below this width (px) the views stack in one column. */
 export const NARROW_WIDTH = 700;
@@ -96,7 +99,15 @@ export function readMeta(value: unknown): Meta | null {
     stacks: readStacks(m.stacks, nLayers, nHeads),
     can_rerun: Boolean(m.can_rerun),
     methods: Array.isArray(m.methods) ? m.methods.filter((x): x is string => typeof x === "string") : [],
+    compare: readCompare(m.compare),
   };
+}
+
+function readCompare(x: unknown): Meta["compare"] {
+  if (typeof x !== "object" || x === null) return null;
+  const c = x as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  return { version: isInt(c.version) && c.version > 0 ? c.version : 0, text_a: text(c.text_a), text_b: text(c.text_b) };
 }
 
 export function stackOf(meta: Meta, name: string): StackMeta {

@@ -6,7 +6,9 @@ from typing import Any
 
 from attnlens.capture import LogitLens, Trace, generate, trace
 
-__all__ = ["Lens", "LogitLens", "Trace", "generate", "head_view", "model_view", "neuron_view", "show", "trace"]
+__all__ = [
+    "Lens", "LogitLens", "Trace", "compare", "generate", "head_view", "model_view", "neuron_view", "show", "trace",
+]
 __version__ = "0.1.0"
 
 
@@ -16,6 +18,10 @@ def __getattr__(name: str) -> Any:
         from attnlens.widget.lens import Lens
 
         return Lens
+    if name == "compare":
+        from attnlens.widget.show import compare
+
+        return compare
     if name == "show":
         from attnlens.widget.show import show
 

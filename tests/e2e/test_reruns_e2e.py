@@ -88,7 +88,9 @@ def test_heads_marked_in_the_model_view_are_ablated_by_the_kernel(lab) -> None:
         page,
         "import numpy as np\n"
         "h, n = lens.ablation(); ab = tr.ablate(heads=h, neurons=n)\n"
-        "p = lambda t: np.exp(t.logits_at(5) - t.logits_at(5).max()) / np.exp(t.logits_at(5) - t.logits_at(5).max()).sum()\n"
+        "def p(t):\n"
+        "    e = np.exp(t.logits_at(5) - t.logits_at(5).max())\n"
+        "    return e / e.sum()\n"
         "top = int(np.argmax(p(tr)))\n"
         "print(lens.ablate, repr(tok.convert_ids_to_tokens([top])[0]), f'{p(tr)[top]:.3f}', f'{p(ab)[top]:.3f}')",
         log,

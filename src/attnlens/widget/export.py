@@ -13,6 +13,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from attnlens.widget.protocol import inline, inline_reply
+from attnlens.widget.views.compare import input_text
 
 if TYPE_CHECKING:
     from attnlens.widget.lens import Lens
@@ -56,6 +57,16 @@ def saved_requests(lens: Lens) -> list[dict[str, Any]]:
             "what": "attribution", "stack": trace._logits_stack, "method": lens.method,
             "position": explained_position(lens), "target": "", "contrast": "",
         })
+    version = max(lens._session.runs, default=0)
+    if "compare" in views and version:  # the newest comparison, every layer
+        requests += [
+            {"what": "compare", "stack": lens.stack, "layer": i, "version": version}
+            for i in range(trace.stack(lens.stack).n_layers)
+        ]
+        if can_rerun:
+            requests.append(
+                {"what": "compare_attribution", "stack": lens.stack, "version": version, "method": lens.method}
+            )
     heads, neurons = lens.ablation()
     if can_rerun and "ablation" in views and (heads or neurons):
         requests.append({
@@ -90,6 +101,11 @@ def standalone_state(lens: Lens) -> dict[str, Any]:
         replies[key] = reply
     state = {name: getattr(lens, name) for name in STATE_TRAITS}
     state["_replies"] = replies
+    version = max(lens._session.runs, default=0)
+    if version:  # the page opens on the newest comparison, edited in the page or not
+        state["_meta"] = {**state["_meta"], "compare": {
+            **state["_meta"]["compare"], "version": version, "text_b": input_text(lens._session.runs[version]),
+        }}
     return state
 
 

@@ -14,9 +14,10 @@ from attnlens.capture.trace import Trace
 from attnlens.widget.protocol import RERUNS, answer, inline_reply
 from attnlens.widget.session import Session
 from attnlens.widget.static_repr import with_static
+from attnlens.widget.views.compare import check_comparable, input_text
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
-VIEWS = ("head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation")
+VIEWS = ("head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation", "compare")
 MODES = ("lines", "heatmap")
 ABLATION_MODES = ("zero", "mean")
 
@@ -100,18 +101,25 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
     _meta = traitlets.Dict().tag(sync=True)
     _replies = traitlets.Dict().tag(sync=True)  # request key → reply with inline buffers: the page's seed
 
-    def __init__(self, trace: Trace, layer: int = 0, **kwargs: Any) -> None:
-        if not isinstance(trace, Trace):
-            raise TypeError(
-                f"Lens needs a Trace from attnlens.trace(...), got {type(trace).__name__}; "
-                "use attnlens.show(model, tokenizer, text) to trace and show in one step."
-            )
+    def __init__(self, trace: Trace, layer: int = 0, compare: Trace | None = None, **kwargs: Any) -> None:
+        for name, value in (("Lens", trace), ("compare=", compare)):
+            if not isinstance(value, Trace) and not (name == "compare=" and value is None):
+                raise TypeError(
+                    f"{name} needs a Trace from attnlens.trace(...), got {type(value).__name__}; "
+                    "use attnlens.show(model, tokenizer, text) to trace and show in one step."
+                )
         self.trace = trace
         self._session = Session()
+        meta = trace_meta(trace)
+        meta["compare"] = {"version": 0, "text_a": input_text(trace), "text_b": ""}
+        if compare is not None:
+            check_comparable(trace, compare)
+            version = self._session.add_run(compare)
+            meta["compare"].update(version=version, text_b=input_text(compare))
         self._suppress_next_repr = False
         kwargs.setdefault("heads", list(range(trace.n_heads)))
         kwargs.setdefault("stack", trace.default_stack)
-        super().__init__(_meta=trace_meta(trace), **kwargs)
+        super().__init__(_meta=meta, **kwargs)
         self.layer = layer
         key, reply = inline_reply(trace, {"what": "attention", "stack": self.stack, "layer": self.layer})
         self._replies = {key: reply}

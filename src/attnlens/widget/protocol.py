@@ -19,6 +19,7 @@ from attnlens.capture.trace import Trace
 from attnlens.widget.session import Session
 from attnlens.widget.views.ablation import ablation_arrays, ablation_spec
 from attnlens.widget.views.attribution import attribution_arrays
+from attnlens.widget.views.compare import compare_arrays, compare_attribution_arrays, rerun_text
 from attnlens.widget.views.head import attention_arrays
 from attnlens.widget.views.logit_lens import logit_lens_arrays
 from attnlens.widget.views.mlp import mlp_top_arrays, neuron_arrays
@@ -122,9 +123,55 @@ def _ablation(trace: Trace, request: dict[str, Any], session: Session) -> tuple[
     return key, lambda: ablation_arrays(trace, session, stack, layer, heads, neurons, mode, position)
 
 
+def _edit(trace: Trace, request: dict[str, Any], session: Session) -> tuple[str, Callable[[], Answer]]:
+    stack = _stack_field(trace, request)
+    text = request.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > 20_000:
+        raise RequestError("the edit box needs a text of 1 to 20,000 characters")
+
+    def work() -> Answer:
+        version = session.add_run(rerun_text(trace, text))
+        return {}, {"version": version, "text": text}
+
+    return request_key("edit", stack, extra=(text,)), work
+
+
+def _version_field(request: dict[str, Any], session: Session) -> int:
+    version = request.get("version")
+    if type(version) is not int or version not in session.runs:
+        raise RequestError(f"comparison {version!r} is not kept by the kernel; press Compare to run it again")
+    return version
+
+
+def _compare(trace: Trace, request: dict[str, Any], session: Session) -> tuple[str, Callable[[], Answer]]:
+    stack = _stack_field(trace, request)
+    layer = _int_field(request, "layer", trace.stack(stack).n_layers)
+    version = _version_field(request, session)
+    key = request_key("compare", stack, layer, extra=(str(version),))
+    return key, lambda: compare_arrays(trace, session.run(version), stack, layer)
+
+
+def _compare_attribution(
+    trace: Trace, request: dict[str, Any], session: Session
+) -> tuple[str, Callable[[], Answer]]:
+    stack = _stack_field(trace, request)
+    version = _version_field(request, session)
+    method = request.get("method")
+    if not isinstance(method, str):
+        raise RequestError("a compare_attribution request needs a method name")
+    key = request_key("compare_attribution", stack, extra=(str(version), method))
+    return key, lambda: compare_attribution_arrays(trace, session.run(version), method)
+
+
 # A rerun request parses into (its key, the work); the key alone tells whether a reply is kept.
 Rerun = Callable[[Trace, dict[str, Any], Session], tuple[str, Callable[[], Answer]]]
-RERUNS: dict[str, Rerun] = {"attribution": _attribution, "ablation": _ablation}
+RERUNS: dict[str, Rerun] = {
+    "attribution": _attribution,
+    "ablation": _ablation,
+    "edit": _edit,
+    "compare": _compare,
+    "compare_attribution": _compare_attribution,
+}
 """Requests that rerun the model: slow, so the kernel says it is working, and the session keeps
 their replies for save_html."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from attnlens.capture.trace import Trace
 
 ABLATIONS_KEPT = 4
+RUNS_KEPT = 4
 COMPUTED_BYTES = 32 << 20  # replies kept for save_html, newest first, up to this many buffer bytes
 
 
@@ -18,10 +19,9 @@ COMPUTED_BYTES = 32 << 20  # replies kept for save_html, newest first, up to thi
 class Session:
     """Per-widget state; never shared between widgets."""
 
-    compare: Trace | None = None
-    """The second run of a comparison (al.compare, or the page's edit box)."""
-    compare_version: int = 0
-    """Bumped when ``compare`` changes, so the page's cached comparison replies go stale."""
+    runs: OrderedDict[int, Trace] = field(default_factory=OrderedDict)
+    """Second runs of a comparison (al.compare, or the page's edit box) by version, newest last;
+    the page names the version it shows, so an edit never mixes two runs in one view."""
     _ablations: OrderedDict[str, Trace] = field(default_factory=OrderedDict)
     computed: OrderedDict[str, tuple[dict[str, Any], list[bytes]]] = field(default_factory=OrderedDict)
     """Request key → the reply and buffers the kernel computed for the page, newest last."""
@@ -36,6 +36,18 @@ class Session:
         while len(self._ablations) > ABLATIONS_KEPT:
             self._ablations.popitem(last=False)
         return result
+
+    def add_run(self, trace: Trace) -> int:
+        version = max(self.runs, default=0) + 1
+        self.runs[version] = trace
+        while len(self.runs) > RUNS_KEPT:
+            self.runs.popitem(last=False)
+        return version
+
+    def run(self, version: int) -> Trace:
+        if version not in self.runs:
+            raise ValueError(f"comparison {version} is no longer kept; press Compare again to rerun it")
+        return self.runs[version]
 
     def remember(self, key: str, reply: dict[str, Any], buffers: list[bytes]) -> None:
         """Keep a computed reply for ``save_html`` (attributions and ablations cannot be recomputed

@@ -53,3 +53,10 @@ def show(model: Any, tokenizer: Any, text: str | None = None, *, layer: int = 0,
             ipy_display(lens)
             lens._suppress_next_repr = True
     return lens
+
+
+def compare(trace_a: Any, trace_b: Any, **lens_kwargs: Any) -> Lens:
+    """Two runs of one model side by side, aligned by token: attention, attribution and prediction,
+    with what differs highlighted. The page's edit box reruns run B with another text."""
+    lens_kwargs.setdefault("view", "compare")
+    return Lens(trace_a, compare=trace_b, **lens_kwargs)

@@ -1,0 +1,87 @@
+"""Compare view: two runs of one model aligned by token: both runs' attention at one layer, their
+predictions, and attributions of A's prediction in both (``al.compare`` and the page's edit box)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from attnlens.analysis.compare import align_tokens
+from attnlens.capture.trace import Trace
+from attnlens.widget.payload import encode_array
+from attnlens.widget.views.ablation import top_k_change
+from attnlens.widget.views.attribution import probabilities, token_text
+
+
+def check_comparable(a: Trace, b: Trace) -> None:
+    if (a.model_name, a.n_layers, a.n_heads, list(a.stacks)) != (b.model_name, b.n_layers, b.n_heads, list(b.stacks)):
+        raise ValueError(
+            f"cannot compare a run of {a.model_name!r} ({a.n_layers} layers × {a.n_heads} heads) with one of "
+            f"{b.model_name!r} ({b.n_layers} × {b.n_heads}): trace both texts with the same model"
+        )
+
+
+def _aligned(attention: np.ndarray, index: list[int | None]) -> np.ndarray:
+    """[heads, n, n] → [heads, P, P] in pair order; rows and columns with no token stay 0."""
+    heads = attention.shape[0]
+    out = np.zeros((heads, len(index), len(index)), dtype=np.float32)
+    present = np.array([c for c, i in enumerate(index) if i is not None], dtype=np.intp)
+    src = np.array([i for i in index if i is not None], dtype=np.intp)
+    out[:, present[:, None], present[None, :]] = attention[:, src[:, None], src[None, :]]
+    return out
+
+
+def last_position(trace: Trace) -> int:
+    return len(trace.target_tokens if trace.target_tokens is not None else trace.tokens) - 1
+
+
+def compare_arrays(a: Trace, b: Trace, stack: str, layer: int) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    pairs = align_tokens(a.tokens, b.tokens)
+    arrays = {
+        "a": encode_array(_aligned(a.attention(layer, stack=stack), [p[0] for p in pairs]), "float16"),
+        "b": encode_array(_aligned(b.attention(layer, stack=stack), [p[1] for p in pairs]), "float16"),
+    }
+    data: dict[str, Any] = {
+        "pairs": [list(p) for p in pairs],
+        "changed": [i is None or j is None or a.tokens[i] != b.tokens[j] for i, j in pairs],
+        "tokens_b": list(b.tokens),
+    }
+    if a.vocab_size is not None:
+        pa, pb = probabilities(a, last_position(a)), probabilities(b, last_position(b))
+        change = top_k_change(pa, pb, a)
+        data["predictions"] = {"a": change["before"], "b": change["after"]}
+    return arrays, data
+
+
+def compare_attribution_arrays(a: Trace, b: Trace, method: str) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Both runs' attributions towards A's top prediction after its last token, aligned by pairs."""
+    pairs = align_tokens(a.tokens, b.tokens)
+    target = int(np.argmax(a.logits_at(last_position(a))))
+    va = a.attribute(target=target, method=method, position=last_position(a))
+    vb = b.attribute(target=target, method=method, position=last_position(b))
+    out_a = np.array([0.0 if i is None else va[i] for i, _ in pairs], dtype=np.float32)
+    out_b = np.array([0.0 if j is None else vb[j] for _, j in pairs], dtype=np.float32)
+    data = {"method": method, "target_id": target, "target_token": token_text(a, target)}
+    return {"a": encode_array(out_a, "float32"), "b": encode_array(out_b, "float32")}, data
+
+
+def input_text(trace: Trace) -> str:
+    """The text a trace ran on, as the edit box shows it (special tokens dropped)."""
+    if trace._tokenizer is None:
+        return "".join(trace.tokens)
+    return str(trace._tokenizer.decode([int(i) for i in trace.token_ids], skip_special_tokens=True))
+
+
+def rerun_text(trace: Trace, text: str) -> Trace:
+    """``text`` traced with the model and tokenizer of ``trace`` (the edit box)."""
+    from attnlens.capture.tracer import trace as trace_text
+
+    if trace._model is None or trace._tokenizer is None:
+        raise ValueError("this trace keeps no model and tokenizer to rerun; trace the model with al.trace")
+    if trace.target_tokens is not None:
+        raise ValueError(
+            "the edit box reruns one text; for an encoder-decoder model trace both runs yourself "
+            "and call al.compare(tr_a, tr_b)"
+        )
+    return trace_text(trace._model, trace._tokenizer, text)
