@@ -100,3 +100,31 @@ def test_heads_marked_in_the_model_view_are_ablated_by_the_kernel(lab) -> None:
     assert cells[1:3] == [before, after], (cells[:4], out)
     page.screenshot(path=str(SCREENSHOTS / "lab-attribution-ablation.png"), full_page=True)
     log.assert_clean()
+
+
+def test_edit_box_compares_a_second_run_traced_by_the_kernel(lab) -> None:
+    page, log, root = lab
+    run_new_cell(page, "lens.view = 'head,compare'", log)
+    wait_attr(page, root, "data-view", "head,compare")
+    view = root.locator(".al-compare")
+    box = view.locator('input[data-control="compare-text"]')
+    assert box.input_value() == TEXT  # run A's text, ready to edit
+    edited = TEXT.replace("cat", "dog")
+    box.fill(edited)
+    box.press("Enter")
+    wait_state(page, view, "ready")
+    shown_b = view.locator('[data-row="tok_b"]').evaluate_all("els => els.map(e => e.title.replace(/ \\(B token \\d+\\)$/, ''))")
+    out = run_new_cell(
+        page,
+        "import json\n"
+        f"b = al.trace(model, tok, {edited!r})\n"
+        "run = lens._session.run(1)\n"
+        "print(json.dumps([b.tokens, run.tokens == b.tokens]))",
+        log,
+    )
+    tokens_b, same = __import__("json").loads(out)
+    assert same and shown_b == tokens_b
+    changed = view.locator(".al-cmp-changed[data-row='tok_b']").all_text_contents()
+    assert changed and all("d" in t or "o" in t or "g" in t for t in changed), changed
+    page.screenshot(path=str(SCREENSHOTS / "lab-compare.png"), full_page=True)
+    log.assert_clean()
