@@ -96,6 +96,29 @@ def _no_inference_mode() -> Any:
         return _trace().attribute(method="saliency")
 
 
+def _page(request: dict[str, Any]) -> Callable[[], Any]:
+    """What the widget shows for a request from the page: the kernel's error reply, raised here."""
+
+    def run() -> Any:
+        from attnlens.widget.protocol import answer
+
+        reply, _ = answer(_trace(), request, _lens()._session)
+        if reply["kind"] == "error":
+            raise ValueError(reply["message"])
+        return reply
+
+    return run
+
+
+def _compare_other_model() -> Any:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    model, tok = _bundled()
+    cfg = LlamaConfig(**{**model.config.to_dict(), "num_hidden_layers": 1})
+    other = _al().trace(LlamaForCausalLM(cfg).eval(), tok, "the cat")
+    return _al().compare(_trace(), other)
+
+
 def _traitlets_error() -> type[BaseException]:
     import traitlets
 
@@ -123,11 +146,21 @@ CASES: list[Case] = [
     Case("API", "attributions under torch.inference_mode", _no_inference_mode, ValueError),
     Case("API", "ablation of a head that does not exist", lambda: _trace().ablate(heads=[(0, 9)]), ValueError),
     Case("API", "Lens of something that is not a Trace", lambda: _al().Lens("some text"), TypeError),
+    Case("API", "`al.compare` of runs of two different models", _compare_other_model, ValueError),
     Case("widget", "`lens.layer` out of range", _set("layer", 5), _traitlets_error()),
     Case("widget", "`lens.heads` with a duplicate", _set("heads", [1, 1]), _traitlets_error()),
     Case("widget", "`lens.view` unknown", _set("view", "sankey"), _traitlets_error()),
     Case("widget", "`lens.token` out of range", _set("token", 1000), _traitlets_error()),
     Case("widget", "`lens.stack` unknown", _set("stack", "cross"), _traitlets_error()),
+    Case("widget", "`lens.method` not offered", _set("method", "deeplift"), _traitlets_error()),
+    Case("widget", "`lens.ablate` item malformed", _set("ablate", ["head 1 3"]), _traitlets_error()),
+    Case("page", "attribution target typed as several tokens",
+         _page({"what": "attribution", "method": "saliency", "position": 3, "target": "Paris"}), ValueError),
+    Case("page", "ablation run with nothing marked",
+         _page({"what": "ablation", "layer": 0, "position": 3, "heads": [], "neurons": []}), ValueError),
+    Case("page", "edit box left empty", _page({"what": "edit", "text": "   "}), ValueError),
+    Case("page", "comparison the kernel no longer keeps (e.g. after a restart)",
+         _page({"what": "compare", "layer": 0, "version": 3}), ValueError),
     Case("CLI", "unknown command", _cli("frobnicate"), SystemExit),
     Case("CLI", "`--layer` out of range", lambda: _cli("html", "hi", "--model", _bundled_dir(), "--layer", "9")(),
          SystemExit),

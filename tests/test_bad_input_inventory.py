@@ -16,7 +16,7 @@ def test_bad_input_gets_a_clear_message(case) -> None:
 
 def test_inventory_has_at_least_15_cases_across_api_widget_and_cli() -> None:
     assert len(CASES) >= 15
-    assert {c.where for c in CASES} == {"API", "widget", "CLI"}
+    assert {c.where for c in CASES} == {"API", "widget", "page", "CLI"}
 
 
 def test_the_document_matches_what_users_get() -> None:
