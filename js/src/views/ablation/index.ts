@@ -193,6 +193,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   if (s0.ablate.length && replies.has(keyOf(currentRequest()))) ran = ablationSpec(s0.ablate, s0.ablate_mode);
   request();
   draw();
+  sched.schedule(); // again once the panel is in the page: colours need its computed theme
   return {
     destroy() {
       sched.cancel();

@@ -177,6 +177,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   );
   request();
   draw();
+  sched.schedule(); // again once the panel is in the page: colours need its computed theme
   return {
     destroy() {
       sched.cancel();
