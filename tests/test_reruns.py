@@ -4,6 +4,7 @@ what the Python API computes, the Lens says it is working first, and save_html k
 from __future__ import annotations
 
 import json
+import pathlib
 import re
 
 import numpy as np
@@ -164,3 +165,35 @@ def test_marked_parts_read_back_as_ablate_arguments(trace) -> None:
     assert lens.ablation() == ([(1, 1)], [(0, 5)])
     ablated = trace.ablate(*lens.ablation())
     assert not np.allclose(ablated.logits_at(16), trace.logits_at(16))
+
+
+def test_saved_page_shows_kept_answers_and_says_what_needs_a_kernel(
+    trace, bundled_tokenizer, browser, tmp_path
+) -> None:
+    """Offline: the attribution and comparison saved with the page draw; another method says it needs a
+    kernel at once (not after a timeout), and nothing leaves the page."""
+    other = al.trace(load_model(), bundled_tokenizer, TEXT.replace("cat", "dog"))
+    lens = al.compare(trace, other, view="attribution,compare", method="saliency")
+    path = pathlib.Path(lens.save_html(tmp_path / "saved.html"))
+    url = path.as_uri()
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(url)
+        view = page.locator(".al-attribution")
+        page.wait_for_function("() => document.querySelector('.al-attribution').dataset.state === 'ready'")
+        shown = [float(v) for v in view.locator("[data-position]").evaluate_all("els => els.map(e => e.dataset.value)")]
+        np.testing.assert_allclose(shown, trace.attribute(method="saliency"), rtol=1e-6, atol=1e-7)
+        page.wait_for_function("() => document.querySelector('.al-compare').dataset.state === 'ready'")
+        assert page.locator(".al-compare [data-row='tok_b']").count() == len(other.tokens)
+        view.locator('select[data-control="method"]').select_option("lime")
+        errored = "() => document.querySelector('.al-attribution').dataset.state === 'error'"
+        page.wait_for_function(errored, timeout=2000)
+        status = view.locator(".al-status").text_content() or ""
+        assert "was not saved in this page; it needs a running kernel" in status, status
+        assert requests == [url] and not errors, (requests, errors)
+    finally:
+        page.close()

@@ -237,7 +237,7 @@ export class ReplyCache {
     e.error = undefined;
     const id = this.nextId++;
     this.ids.set(id, key);
-    const msg: Record<string, unknown> = { kind: "request", what: r.what, stack: r.stack, id };
+    const msg: Record<string, unknown> = { kind: "request", what: r.what, stack: r.stack, id, key };
     if (r.layer !== undefined) msg.layer = r.layer;
     if (r.neuron !== undefined) msg.neuron = r.neuron;
     for (const [name, value] of Object.entries(r.params ?? {})) if (!(name in msg)) msg[name] = value;

@@ -47,10 +47,16 @@ export function notSavedMessage(key: string): string {
     logit_lens: "the logit lens",
     mlp_top: "top MLP neurons",
     neuron: "the activations of this neuron",
+    attribution: "this attribution (method and target)",
+    ablation: "this ablation",
+    edit: "a run of the edited text",
+    compare: "this comparison",
+    compare_attribution: "the attributions of this comparison",
   };
   let what2 = names[what] ?? what;
   if (what === "neuron" && neuron !== undefined) what2 = `neuron ${neuron}`;
-  const where = layer !== undefined ? ` of layer ${layer}` : "";
+  const rerun = ["attribution", "edit", "compare_attribution"].includes(what);
+  const where = layer !== undefined && !rerun && /^\d+$/.test(layer) ? ` of layer ${layer}` : "";
   return `${what2.charAt(0).toUpperCase()}${what2.slice(1)}${where} was not saved in this page; it needs a running kernel.`;
 }
 
@@ -72,12 +78,16 @@ export function modelFromState(state: Record<string, unknown>): MemoryModel {
     {
       onSend(content, model) {
         if (!isObject(content) || content.kind !== "request") return;
-        const key = requestKey(
-          String(content.what),
-          String(content.stack),
-          typeof content.layer === "number" ? content.layer : undefined,
-          typeof content.neuron === "number" ? content.neuron : undefined,
-        );
+        // The page names its request (reruns carry more than what:stack:layer:neuron in their key).
+        const key =
+          typeof content.key === "string"
+            ? content.key
+            : requestKey(
+                String(content.what),
+                String(content.stack),
+                typeof content.layer === "number" ? content.layer : undefined,
+                typeof content.neuron === "number" ? content.neuron : undefined,
+              );
         const id = content.id;
         // Answer asynchronously, as a kernel would.
         setTimeout(() => {

@@ -3,6 +3,7 @@ progress, then the kernel's numbers; the selection made in the page reaches Pyth
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -113,7 +114,8 @@ def test_edit_box_compares_a_second_run_traced_by_the_kernel(lab) -> None:
     box.fill(edited)
     box.press("Enter")
     wait_state(page, view, "ready")
-    shown_b = view.locator('[data-row="tok_b"]').evaluate_all("els => els.map(e => e.title.replace(/ \\(B token \\d+\\)$/, ''))")
+    titles = view.locator('[data-row="tok_b"]').evaluate_all("els => els.map(e => e.title)")
+    shown_b = [re.sub(r" \(B token \d+\)$", "", t) for t in titles]
     out = run_new_cell(
         page,
         "import json\n"
