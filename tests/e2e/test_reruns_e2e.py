@@ -39,7 +39,8 @@ def lab(browser: Any, jupyter_server: JupyterServer) -> Iterator[tuple[Any, Page
     log = PageLog(jupyter_server.origin)
     log.attach(page)
     try:
-        open_notebook(page, f"{jupyter_server.origin}/lab/tree/e2e_reruns.ipynb", log)
+        # A fresh workspace: JupyterLab would otherwise reopen the notebooks of earlier tests in hidden tabs.
+        open_notebook(page, f"{jupyter_server.origin}/lab/workspaces/reruns/tree/e2e_reruns.ipynb?reset", log)
         run_all(page, log)
         yield page, log, page.locator(".attnlens").first
     finally:
