@@ -34,7 +34,7 @@ from attnlens.widget import export
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
-from conftest import minilm_dir  # noqa: E402
+from families import minilm_dir  # noqa: E402
 
 VIEWS = "head,logit_lens,model"
 GOALS = {"layer_ms": {512: 16.0, 4096: 50.0}, "first_paint_ms": {4096: 1500.0}}

@@ -12,7 +12,7 @@ import { formatToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { togglePart } from "../ablation/spec";
 import { activeToken, frameScheduler, pendingText, type ViewData } from "../common/index";
-import { activationRange, topNeurons } from "./layout";
+import { activationRange, CHIP_H, CHIP_W, chipGrid, chipWindow, topNeurons } from "./layout";
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
   const doc = el.ownerDocument;
@@ -30,18 +30,45 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   section.append(hint, status, list, nStatus, strip);
   el.append(section);
 
-  const chips: HTMLButtonElement[] = [];
-  const buildStrip = () => {
-    if (chips.length) return;
-    const frag = doc.createDocumentFragment();
-    tokens.forEach((raw, i) => {
-      const disp = formatToken(raw, 16);
-      const b = h(doc, "button", { type: "button", class: "al-chip", "data-position": String(i), title: `${disp.title} (token ${i})` });
-      b.textContent = disp.segments.map((s) => s.text).join("");
-      chips.push(b);
-      frag.append(b);
-    });
-    strip.append(frag);
+  // Token strip, virtualised: fixed chip cells, only the rows in view exist (4,096 tokens → ~100 chips).
+  const stripStage = h(doc, "div", { class: "al-mlp-stage" });
+  strip.append(stripStage);
+  const chips = new Map<number, HTMLButtonElement>();
+  let colour: ((c: HTMLButtonElement, i: number) => void) | null = null;
+  const renderStrip = () => {
+    const s = store.get();
+    if (s.neuron === null) {
+      for (const c of chips.values()) c.remove();
+      chips.clear();
+      stripStage.style.height = "0px";
+      return;
+    }
+    const g = chipGrid(strip.clientWidth, tokens.length);
+    stripStage.style.height = `${g.rows * CHIP_H}px`;
+    const w = chipWindow(strip.scrollTop, strip.clientHeight, g, tokens.length);
+    for (const [i, c] of chips)
+      if ((i < w.start || i >= w.end) && doc.activeElement !== c) {
+        c.remove();
+        chips.delete(i);
+      }
+    for (let i = w.start; i < w.end; i++) {
+      let c = chips.get(i);
+      if (!c) {
+        const disp = formatToken(tokens[i] ?? "", 9);
+        c = h(doc, "button", { type: "button", class: "al-chip", "data-position": String(i), title: `${disp.title} (token ${i})` });
+        c.textContent = disp.segments.map((x) => x.text).join("");
+        chips.set(i, c);
+        stripStage.append(c);
+      }
+      c.style.left = `${(i % g.perRow) * CHIP_W}px`;
+      c.style.top = `${Math.floor(i / g.perRow) * CHIP_H}px`;
+      c.classList.toggle("al-locked", s.token === i);
+      if (colour) colour(c, i);
+      else {
+        c.style.removeProperty("background");
+        c.style.removeProperty("color");
+      }
+    }
   };
 
   const draw = () => {
@@ -96,31 +123,32 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       }
     }
     // The selected neuron over all tokens.
+    colour = null;
     if (s.neuron === null) {
       nStatus.textContent = "No neuron selected.";
       nStatus.setAttribute("data-state", "empty");
-      for (const c of chips) c.style.removeProperty("background");
+      renderStrip();
       return;
     }
-    buildStrip();
     const nKey = requestKey("neuron", stack.name, s.layer, s.neuron);
     const nr = replies.get(nKey)?.arrays.activations;
     if (!nr) {
       nStatus.textContent = pendingText(replies.state(nKey), `neuron ${s.neuron} of layer ${s.layer}`);
       nStatus.setAttribute("data-state", replies.state(nKey).state);
+      renderStrip();
       return;
     }
     const range = activationRange(nr.values);
     nStatus.textContent = `Neuron ${s.neuron} of layer ${s.layer}: orange = positive, blue = negative (max |activation| ${range.toFixed(2)}).`;
     nStatus.setAttribute("data-state", "ready");
-    chips.forEach((c, i) => {
+    colour = (c, i) => {
       const v = (nr.values[i] ?? 0) * nr.scale;
       const rgb = divergingColor(v / range, theme.bgRgb);
       c.style.background = `rgb(${rgb[0] | 0},${rgb[1] | 0},${rgb[2] | 0})`;
       c.style.color = textOn(rgb);
       c.setAttribute("aria-label", `${formatToken(tokens[i] ?? "").spoken} (token ${i}): activation ${v.toFixed(2)}`);
-      c.classList.toggle("al-locked", s.token === i);
-    });
+    };
+    renderStrip();
     data.drawn("mlp", s.layer);
   };
   const sched = frameScheduler(win, draw);
@@ -155,9 +183,15 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       if (s.layer !== p.layer || s.neuron !== p.neuron) request();
       if (s.layer !== p.layer || s.neuron !== p.neuron || s.token !== p.token || s.hover !== p.hover || s.ablate !== p.ablate) sched.schedule();
     }),
+    listen(strip, "scroll", () => renderStrip(), { passive: true }),
     replies.subscribe(() => sched.schedule()),
     watchTheme(doc, () => sched.schedule()),
   );
+  if (win && typeof win.ResizeObserver === "function") {
+    const ro = new win.ResizeObserver(() => renderStrip());
+    ro.observe(strip);
+    cleanups.push(() => ro.disconnect());
+  }
   request();
   draw();
   return {

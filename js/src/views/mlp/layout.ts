@@ -1,5 +1,6 @@
 /** Pure helpers of the MLP view: a token's top neurons, colour scale of one neuron's activations. */
 import type { Reply } from "../../replies";
+import { visibleWindow, type Window } from "../common/geometry";
 
 export interface TopNeuron {
   neuron: number;
@@ -23,4 +24,25 @@ export function activationRange(values: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]!));
   return m > 0 ? m : 1;
+}
+
+/** Token chips of the strip: fixed cells so the strip can be virtualised like the other views. */
+export const CHIP_W = 84;
+export const CHIP_H = 22;
+
+export interface ChipGrid {
+  perRow: number;
+  rows: number;
+}
+
+/** How `count` chips of CHIP_W px wrap into `width` px (at least one a row). */
+export function chipGrid(width: number, count: number, chipW = CHIP_W): ChipGrid {
+  const perRow = Math.max(1, Math.floor((width > 0 ? width : 640) / chipW));
+  return { perRow, rows: Math.ceil(Math.max(0, count) / perRow) };
+}
+
+/** The chips (index range) in the rows seen through `viewport` px scrolled by `offset` px. */
+export function chipWindow(offset: number, viewport: number, g: ChipGrid, count: number, chipH = CHIP_H): Window {
+  const rows = visibleWindow(offset, viewport, chipH, g.rows, 2, 240);
+  return { start: Math.min(count, rows.start * g.perRow), end: Math.min(count, rows.end * g.perRow) };
 }

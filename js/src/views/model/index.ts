@@ -99,12 +99,17 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     for (let l = 0; l < L; l += grid.layerStep) ctx.fillText(`L${l}`, LABEL_W - 4, LABEL_H + l * grid.pitch + grid.cell / 2);
     ctx.textAlign = "center";
     for (let hd = 0; hd < H; hd += grid.headStep) ctx.fillText(`H${hd}`, LABEL_W + hd * grid.pitch + grid.cell / 2, LABEL_H / 2);
+    // Separators: the grid's gaps (and a frame around it) in the border colour, cells on top.
+    ctx.fillStyle = theme.border;
+    ctx.fillRect(LABEL_W - GAP, LABEL_H - GAP, H * grid.pitch + GAP, L * grid.pitch + GAP);
+    ctx.fillStyle = theme.bg;
+    for (let l = 0; l < L; l++)
+      for (let hd = 0; hd < H; hd++) ctx.fillRect(LABEL_W + hd * grid.pitch, LABEL_H + l * grid.pitch, grid.cell, grid.cell);
     const arr = reply?.arrays.thumbnails;
     if (!arr || arr.shape.length !== 4) return;
     const [al, ah, tq, tk] = arr.shape as [number, number, number, number];
     const scale = win?.devicePixelRatio ?? 1;
     const px = Math.max(1, Math.round(grid.cell * Math.min(scale, 2)));
-    const W = Math.max(1, H * px + (H - 1) * GAP);
     const img = ctx.createImageData(H * px, L * px);
     const lut = colorLut((t) => sequentialColor(t, theme.bgRgb));
     const v = arr.values;
@@ -126,7 +131,6 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
         }
       }
     }
-    void W;
     const off = doc.createElement("canvas");
     off.width = H * px;
     off.height = L * px;

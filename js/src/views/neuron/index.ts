@@ -14,7 +14,7 @@ import { formatToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { activeToken, frameScheduler, pendingText, sizeCanvas, type ViewData } from "../common/index";
 import { visibleWindow } from "../common/geometry";
-import { kvGroup, maxAbsKeys, queryVector, readQK, scores, type QK } from "./layout";
+import { fitLabel, kvGroup, maxAbsKeys, queryVector, readQK, scores, type QK } from "./layout";
 
 export const ROW_H = 20;
 const LABEL_W = 110;
@@ -146,12 +146,18 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     for (let j = 0; j < qk.nk; j++) smax = Math.max(smax, Math.abs(sc[j]!));
     // legend and query row
     legend.replaceChildren();
-    const widths = [LABEL_W, vec + 8, vec + 8, NUM_W, BAR_W + NUM_W];
-    ["key", "k", "q⊙k", "q·k", "softmax"].forEach((t, i) => {
-      const e = h(doc, "span", {}, t);
-      e.style.width = `${widths[i]}px`;
+    const columns: [number, string[]][] = [
+      [LABEL_W, ["key"]],
+      [vec + 8, [`k (${qk.d} dims)`, `k (${qk.d})`, "k"]],
+      [vec + 8, ["q ⊙ k", "q⊙k"]],
+      [NUM_W, ["q·k"]],
+      [BAR_W + NUM_W, ["softmax"]],
+    ];
+    for (const [width, options] of columns) {
+      const e = h(doc, "span", { title: options[0]! }, fitLabel(options, width));
+      e.style.width = `${width}px`;
       legend.append(e);
-    });
+    }
     const qctx = sizeCanvas(qRow, LABEL_W + vec + 8, ROW_H);
     if (qctx) {
       qctx.fillStyle = theme.fg;

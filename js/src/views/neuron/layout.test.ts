@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kvGroup, queryVector, readQK, scores, softmax, type QK } from "./layout";
+import { fitLabel, kvGroup, queryVector, readQK, scores, softmax, type QK } from "./layout";
 
 function qk(): QK {
   // 4 heads, 2 kv heads (group 2), 2 tokens, d = 2
@@ -37,5 +37,13 @@ describe("neuron view maths", () => {
     expect(q.scaling).toBe(0.5);
     expect(q.group).toBe(2);
     expect(readQK(undefined)).toBeNull();
+  });
+  it("column headers shrink to what fits their column", () => {
+    const opts = ["k (64 dims)", "k (64)", "k"];
+    expect(fitLabel(opts, 200)).toBe("k (64 dims)");
+    expect(fitLabel(opts, 60)).toBe("k (64)");
+    expect(fitLabel(opts, 20)).toBe("k");
+    expect(fitLabel(opts, 2)).toBe("k"); // the shortest even when nothing fits
+    for (const w of [20, 40, 60, 80, 100]) expect(fitLabel(opts, w).length * 6.6 + 6 <= w || fitLabel(opts, w) === "k").toBe(true);
   });
 });

@@ -81,3 +81,12 @@ export function maxAbsKeys(qk: QK, kv: number): number {
   for (let x = 0; x < qk.nk * qk.d; x++) m = Math.max(m, Math.abs(qk.keys[base + x]!));
   return m;
 }
+
+/**
+ * The longest of `options` (longest first) whose text fits `width` px at about `charPx` px a character
+ * (11px UI font, with 6px to spare): column headers shrink instead of running into the next column.
+ */
+export function fitLabel(options: readonly string[], width: number, charPx = 6.6): string {
+  for (const o of options) if (o.length * charPx + 6 <= width) return o;
+  return options[options.length - 1] ?? "";
+}
