@@ -10,7 +10,7 @@ import anywidget
 import traitlets
 
 from attnlens.capture.trace import Trace
-from attnlens.widget.protocol import answer, inline_reply
+from attnlens.widget.protocol import SEED_BYTES, answer, chunked, inline_nbytes, inline_reply
 from attnlens.widget.static_repr import with_static
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
@@ -102,7 +102,8 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         super().__init__(_meta=trace_meta(trace), **kwargs)
         self.layer = layer
         key, reply = inline_reply(trace, {"what": "attention", "stack": self.stack, "layer": self.layer})
-        self._replies = {key: reply}
+        # A trait travels in one state message: seed it only when small; else the page asks (in chunks).
+        self._replies = {key: reply} if inline_nbytes(reply) <= SEED_BYTES else {}
         self.on_msg(self._on_page_message)
 
     def __repr__(self) -> str:
@@ -169,7 +170,8 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
     def _on_page_message(self, _widget: Any, content: dict[str, Any], _buffers: list[Any]) -> None:
         if isinstance(content, dict) and content.get("kind") == "request":
             reply, buffers = answer(self.trace, content)
-            self.send(reply, buffers=buffers)
+            for message, parts in chunked(reply, buffers):
+                self.send(message, buffers=parts)
 
     def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> str:
         """Write one self-contained, offline, interactive HTML file; returns its path."""
