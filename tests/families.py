@@ -128,3 +128,15 @@ def twin(model: torch.nn.Module, family: str, impl: str) -> torch.nn.Module:
     other = build(family, impl)
     other.load_state_dict(model.state_dict())
     return other
+
+
+def text_of(tokenizer: Any, n: int) -> str:
+    """A text that MiniLM's tokenizer turns into exactly n tokens ([CLS] … [SEP] included)."""
+    words = ("the cat sat on the mat because it was tired and then the dog ran after a red ball in the "
+             "park while birds sang softly above the old stone bridge").split()
+    body = " ".join(words[i % len(words)] for i in range(n))
+    text: str = tokenizer.decode(tokenizer(body, add_special_tokens=False)["input_ids"][: n - 2])
+    got = len(tokenizer(text)["input_ids"])
+    if got != n:
+        raise ValueError(f"the text came out as {got} tokens, not {n}")
+    return text

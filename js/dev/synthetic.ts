@@ -261,3 +261,33 @@ export function answerRequests(o: { nLayers: number; nHeads: number; kvHeads?: n
     setTimeout(() => model.emitCustom(m.content, m.buffers), 5);
   };
 }
+
+/** Split a reply into `{kind: "chunk"}` messages of at most `limit` buffer bytes, as protocol.chunked does. */
+export function chunkMessages(content: { key: string; id: unknown }, buffers: DataView[], limit: number) {
+  const chunks: { buffer: number; offset: number; view: DataView }[][] = [[]];
+  let room = limit;
+  buffers.forEach((b, i) => {
+    for (let offset = 0; offset < b.byteLength; ) {
+      if (room === 0) {
+        chunks.push([]);
+        room = limit;
+      }
+      const n = Math.min(room, b.byteLength - offset);
+      chunks[chunks.length - 1]!.push({ buffer: i, offset, view: new DataView(b.buffer, b.byteOffset + offset, n) });
+      offset += n;
+      room -= n;
+    }
+  });
+  return chunks.map((pieces, index) => ({
+    content: {
+      kind: "chunk",
+      id: content.id,
+      key: content.key,
+      index,
+      count: chunks.length,
+      pieces: pieces.map(({ buffer, offset }) => ({ buffer, offset })),
+      ...(index === 0 ? { reply: content, sizes: buffers.map((b) => b.byteLength) } : {}),
+    },
+    buffers: pieces.map((p) => p.view),
+  }));
+}

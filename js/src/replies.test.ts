@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { encode, inlineReply, replyMessage, syntheticArrays } from "../dev/synthetic";
+import { chunkMessages, encode, inlineReply, replyMessage, syntheticArrays } from "../dev/synthetic";
 import { createMemoryModel } from "./memory-model";
-import { attentionSource, NO_KERNEL_MESSAGE, ReplyCache, requestKey } from "./replies";
+import { attentionSource, MAX_SEND_BYTES, NO_KERNEL_MESSAGE, ReplyCache, requestKey } from "./replies";
 
 afterEach(() => vi.useRealTimers());
 
@@ -95,6 +95,77 @@ describe("ReplyCache", () => {
     const cache = new ReplyCache(model);
     expect(cache.get(key)).toBeUndefined();
     expect(cache.state(key)).toMatchObject({ state: "error", message: expect.stringMatching(/3 bytes/) });
+  });
+});
+
+describe("chunked replies", () => {
+  const L = { ...O, nHeads: 3, tokens: Array.from({ length: 9 }, (_, i) => `t${i}`), layer: 1 };
+  const ask = () => {
+    const model = createMemoryModel({});
+    const cache = new ReplyCache(model);
+    const key = cache.request({ what: "logit_lens", stack: "self" });
+    const id = (model.sent[0]!.content as { id: number }).id;
+    const m = replyMessage("logit_lens", key, id, syntheticArrays("logit_lens", L)!);
+    return { model, cache, key, m };
+  };
+
+  it("reassembles pieces split across chunks to exactly the unchunked reply", () => {
+    const { model, cache, key, m } = ask();
+    const whole = new ReplyCache(createMemoryModel({ _replies: { [key]: inlineReply("logit_lens", key, syntheticArrays("logit_lens", L)!) } }));
+    const chunks = chunkMessages(m.content, m.buffers, 37); // splits every buffer, pieces of two buffers share chunks
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(chunks.some((c) => c.buffers.length > 1)).toBe(true);
+    for (const c of chunks.slice(0, -1)) model.emitCustom(c.content, c.buffers);
+    expect(cache.state(key).state).toBe("loading");
+    const last = chunks[chunks.length - 1]!;
+    model.emitCustom(last.content, last.buffers);
+    expect(cache.state(key).state).toBe("ready");
+    const got = cache.get(key)!;
+    const want = whole.get(key)!;
+    for (const name of Object.keys(want.arrays)) {
+      expect(got.arrays[name]!.shape).toEqual(want.arrays[name]!.shape);
+      expect([...got.arrays[name]!.values]).toEqual([...want.arrays[name]!.values]);
+    }
+    expect(got.data).toEqual(want.data);
+  });
+
+  it("an out-of-order or orphan chunk is an error state, not a hang", () => {
+    const { model, cache, key, m } = ask();
+    const chunks = chunkMessages(m.content, m.buffers, 50);
+    model.emitCustom(chunks[0]!.content, chunks[0]!.buffers);
+    model.emitCustom(chunks[2]!.content, chunks[2]!.buffers);
+    expect(cache.state(key)).toEqual({ state: "error", message: `${key} arrived incomplete: chunk 3 of ${chunks.length} came where chunk 2 of ${chunks.length} was expected` });
+    model.emitCustom(chunks[1]!.content, chunks[1]!.buffers); // the rest is refused, still an error
+    expect(cache.state(key)).toMatchObject({ state: "error", message: expect.stringMatching(/chunk 2 of \d+ came without the ones before it/) });
+    expect(cache.get(key)).toBeUndefined();
+  });
+
+  it("chunks that stop coming end in an error after the timeout, restarted by each chunk", () => {
+    vi.useFakeTimers();
+    const { model, cache, key, m } = ask();
+    const chunks = chunkMessages(m.content, m.buffers, 50);
+    vi.advanceTimersByTime(4000);
+    model.emitCustom(chunks[0]!.content, chunks[0]!.buffers);
+    vi.advanceTimersByTime(4000); // 8 s after the request, 4 s after the chunk: still waiting
+    expect(cache.state(key).state).toBe("loading");
+    vi.advanceTimersByTime(1100);
+    expect(cache.state(key)).toEqual({ state: "error", message: `${key} arrived incomplete: only 1 of ${chunks.length} chunks came` });
+  });
+
+  it("a chunk whose piece overflows its buffer is refused", () => {
+    const { model, cache, key, m } = ask();
+    const [first] = chunkMessages(m.content, m.buffers, 1 << 20);
+    const content = { ...first!.content, sizes: (first!.content.sizes as number[]).map(() => 1) };
+    model.emitCustom(content, first!.buffers);
+    expect(cache.state(key)).toMatchObject({ state: "error", message: expect.stringMatching(/does not fit/) });
+  });
+
+  it("refuses to send a request over 1 MiB and says so", () => {
+    const model = createMemoryModel({});
+    const cache = new ReplyCache(model);
+    const key = cache.request({ what: "thumbnails", stack: "x".repeat(MAX_SEND_BYTES) });
+    expect(model.sent.length).toBe(0);
+    expect(cache.state(key)).toMatchObject({ state: "error", message: expect.stringMatching(/over the 1048576 bytes/) });
   });
 });
 

@@ -5,6 +5,11 @@
  * kernel → page `{kind: "reply", what, key, id, arrays: {name: {dtype, shape, buffer: index}}, data}` +
  * buffers, or `{kind: "error", key, id, message}`.
  *
+ * Replies over 8 MiB of buffers come as `{kind: "chunk", id, key, index, count, pieces, reply?, sizes?}`
+ * messages (format in protocol.py's docstring), reassembled here in order; a missing or out-of-order
+ * chunk, or chunks that stop arriving, put the key in an error state. Requests over `MAX_SEND_BYTES`
+ * are refused in the page (Jupyter server closes the websocket on large messages from the page).
+ *
  * Seeded from the `_replies` trait (`{key: reply}` with each array's `buffer` the DataView itself, or
  * `{base64}` in a static page; decoded lazily, on first use). One cache per widget instance.
  */
@@ -13,6 +18,8 @@ import { decodeIntegers, decodeScaled, halfTable } from "./decode";
 import type { AnyModel, AttentionSource, DType, EncodedArray, LayerAttention, LayerState } from "./types";
 
 export const NO_KERNEL_MESSAGE = "this needs a running kernel";
+/** Most bytes of one message from the page to the kernel. */
+export const MAX_SEND_BYTES = 1 << 20;
 
 export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron" | "attribution" | "ablation" | "edit" | "compare" | "compare_attribution";
 
@@ -69,6 +76,28 @@ interface Entry {
   /** When the kernel said it started on this request (a slow rerun): progress, not "no kernel". */
   workingSince?: number;
   timer?: ReturnType<typeof setTimeout>;
+  chunks?: Assembly;
+}
+
+/** A chunked reply being put back together. */
+interface Assembly {
+  id: unknown;
+  count: number;
+  next: number;
+  reply: Record<string, unknown>;
+  buffers: Uint8Array[];
+  filled: number[];
+}
+
+function bytesOf(buffer: unknown): Uint8Array | null {
+  if (buffer instanceof ArrayBuffer) return new Uint8Array(buffer);
+  if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  return null;
+}
+
+/** UTF-8 size of a message as JSON (what the comm sends for a message without buffers). */
+export function messageBytes(msg: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(msg)).length;
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -146,6 +175,10 @@ export class ReplyCache {
     if (!isObject(content)) return;
     const id = typeof content.id === "number" ? content.id : null;
     const key = typeof content.key === "string" ? content.key : id !== null ? this.ids.get(id) : undefined;
+    if (content.kind === "chunk") {
+      if (key) this.receiveChunk(key, content, buffers);
+      return;
+    }
     if (id !== null) this.ids.delete(id);
     if (content.kind === "reply") {
       if (!key) return;
@@ -181,6 +214,76 @@ export class ReplyCache {
       }
       this.notify();
     }
+  }
+
+  /** One chunk of a large reply: copied into place; the whole reply is handled once the last arrives. */
+  private receiveChunk(key: string, content: Record<string, unknown>, buffers: unknown[]): void {
+    const e = this.entry(key);
+    const index = content.index;
+    const count = content.count;
+    const fail = (why: string) => {
+      e.chunks = undefined;
+      if (e.timer !== undefined) clearTimeout(e.timer);
+      e.timer = undefined;
+      e.error = `${key} arrived incomplete: ${why}`;
+      this.notify();
+    };
+    if (typeof index !== "number" || typeof count !== "number" || !Number.isInteger(index) || index < 0 || index >= count) {
+      fail(`a chunk has index ${String(index)} of ${String(count)}`);
+      return;
+    }
+    if (index === 0) {
+      const sizes = content.sizes;
+      if (!isObject(content.reply) || !Array.isArray(sizes) || !sizes.every((n) => Number.isInteger(n) && n >= 0)) {
+        fail("its first chunk has no reply header");
+        return;
+      }
+      e.chunks = { id: content.id, count, next: 0, reply: content.reply, buffers: (sizes as number[]).map((n) => new Uint8Array(n)), filled: sizes.map(() => 0) };
+    }
+    const a = e.chunks;
+    if (!a) {
+      fail(`chunk ${index + 1} of ${count} came without the ones before it`);
+      return;
+    }
+    if (index !== a.next || count !== a.count || content.id !== a.id) {
+      fail(`chunk ${index + 1} of ${count} came where chunk ${a.next + 1} of ${a.count} was expected`);
+      return;
+    }
+    const pieces = Array.isArray(content.pieces) ? content.pieces : [];
+    for (let j = 0; j < pieces.length; j++) {
+      const p = pieces[j] as unknown;
+      const data = bytesOf(buffers[j]);
+      const bi = isObject(p) && typeof p.buffer === "number" ? p.buffer : -1;
+      const offset = isObject(p) ? p.offset : undefined;
+      const b = a.buffers[bi];
+      if (!data || !b || typeof offset !== "number" || offset !== a.filled[bi] || offset + data.length > b.length) {
+        fail(`chunk ${index + 1} of ${count} has a piece that does not fit`);
+        return;
+      }
+      b.set(data, offset);
+      a.filled[bi] = offset + data.length;
+    }
+    a.next++;
+    if (a.next < a.count) {
+      this.restartTimer(key, e, () => fail(`only ${a.next} of ${a.count} chunks came`));
+      return;
+    }
+    e.chunks = undefined;
+    if (a.filled.some((n, i) => n !== a.buffers[i]!.length)) {
+      fail(`its chunks left parts of the data empty`);
+      return;
+    }
+    this.receive(a.reply, a.buffers);
+  }
+
+  /** (Re)start a key's wait: a reply or chunk that does not come in time calls `onTimeout`. */
+  private restartTimer(key: string, e: Entry, onTimeout: () => void): void {
+    if (e.timer !== undefined) clearTimeout(e.timer);
+    e.noKernel = false;
+    e.timer = setTimeout(() => {
+      e.timer = undefined;
+      if (this.entries.get(key) === e) onTimeout();
+    }, this.timeoutMs);
   }
 
   /** Last error from Python not tied to a request, if any. */
@@ -241,6 +344,13 @@ export class ReplyCache {
     if (r.layer !== undefined) msg.layer = r.layer;
     if (r.neuron !== undefined) msg.neuron = r.neuron;
     for (const [name, value] of Object.entries(r.params ?? {})) if (!(name in msg)) msg[name] = value;
+    const size = messageBytes(msg);
+    if (size > MAX_SEND_BYTES) {
+      e.requested = false;
+      e.error = `the request for ${key} is ${size} bytes, over the ${MAX_SEND_BYTES} bytes a message to the kernel may have`;
+      this.notify();
+      return key;
+    }
     try {
       this.model.send(msg);
     } catch {

@@ -11,7 +11,7 @@ import traitlets
 
 from attnlens.analysis.attribution import METHODS
 from attnlens.capture.trace import Trace
-from attnlens.widget.protocol import RERUNS, answer, inline_reply
+from attnlens.widget.protocol import RERUNS, SEED_BYTES, answer, chunked, inline_nbytes, inline_reply
 from attnlens.widget.session import Session
 from attnlens.widget.static_repr import with_static
 from attnlens.widget.views.compare import check_comparable, input_text
@@ -122,7 +122,8 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         super().__init__(_meta=meta, **kwargs)
         self.layer = layer
         key, reply = inline_reply(trace, {"what": "attention", "stack": self.stack, "layer": self.layer})
-        self._replies = {key: reply}
+        # A trait travels in one state message: seed it only when small; else the page asks (in chunks).
+        self._replies = {key: reply} if inline_nbytes(reply) <= SEED_BYTES else {}
         self.on_msg(self._on_page_message)
 
     def __repr__(self) -> str:
@@ -240,7 +241,8 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
             if rerun:  # seconds of work ahead: the page shows progress, not "no kernel"
                 self.send({"kind": "working", "id": content.get("id")})
             reply, buffers = answer(self.trace, content, self._session)
-            self.send(reply, buffers=buffers)
+            for message, parts in chunked(reply, buffers):
+                self.send(message, buffers=parts)
 
     def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> str:
         """Write one self-contained, offline, interactive HTML file; returns its path."""

@@ -8,6 +8,17 @@ kernel → page: ``{kind: "reply", what, key, id, arrays: {name: {dtype, shape, 
 before a rerun, ``{kind: "working", key, id}`` so the page shows progress rather than "no kernel".
 The same replies, keyed by ``request_key``, are embedded in a static export so the page needs no
 kernel for what was saved.
+
+Large replies go in chunks (``chunked``): Jupyter server closes a websocket on a message over 10 MiB,
+and one layer of attention at 2,048 tokens and 12 heads is 50 MB as uint8. A reply whose buffers
+total more than ``CHUNK_BYTES`` (8 MiB) is sent as ``count`` messages, in order,
+``{kind: "chunk", id, key, index, count, pieces: [{buffer, offset}], reply?, sizes?}``: message
+``index``'s binary buffer ``j`` is the bytes of the reply's buffer ``pieces[j].buffer`` starting at
+``pieces[j].offset`` (large buffers are split across chunks). Chunk 0 also carries ``reply`` (the
+reply message itself, whose ``buffer`` indices name the reassembled buffers) and ``sizes`` (each
+reassembled buffer's byte length). The page reassembles them in order; a chunk missing, out of order
+or past the sizes is an error shown in the page, and so is a reply whose chunks stop arriving.
+The page never sends more than 1 MiB in one message (it sends only small requests).
 """
 
 from __future__ import annotations
@@ -38,6 +49,12 @@ HANDLERS: dict[str, tuple[Handler, bool, bool]] = {
     "mlp_top": (lambda tr, st, layer, _n: mlp_top_arrays(tr, st, layer), True, False),
     "neuron": (lambda tr, st, layer, n: (neuron_arrays(tr, st, layer, n), {}), True, True),
 }
+
+
+CHUNK_BYTES = 8 << 20
+"""Most binary bytes in one kernel → page message (Jupyter server's websocket limit is 10 MiB)."""
+SEED_BYTES = 4 << 20
+"""Largest reply seeded into the ``_replies`` trait at display (a state message is not chunked)."""
 
 
 class RequestError(ValueError):
@@ -237,3 +254,52 @@ def inline_reply(trace: Trace, request: dict[str, Any], session: Session | None 
     if reply["kind"] == "error":
         raise ValueError(reply["message"])
     return reply["key"], inline(reply, buffers)
+
+
+def buffers_nbytes(buffers: list[Any]) -> int:
+    """Total bytes of a message's binary buffers."""
+    return sum(memoryview(b).nbytes for b in buffers)
+
+
+def inline_nbytes(reply: dict[str, Any]) -> int:
+    """Total bytes of the arrays of an ``inline_reply``."""
+    return buffers_nbytes([spec["buffer"] for spec in reply["arrays"].values()])
+
+
+def chunked(
+    reply: dict[str, Any], buffers: list[Any], limit: int = CHUNK_BYTES
+) -> list[tuple[dict[str, Any], list[memoryview]]]:
+    """The messages that carry ``reply``: itself when its buffers fit in ``limit`` bytes, else chunks
+    of at most ``limit`` buffer bytes each (the format is in this module's docstring). No copies."""
+    if limit <= 0:
+        raise ValueError(f"chunk limit {limit} must be positive")
+    views = [memoryview(b).cast("B") for b in buffers]
+    if sum(v.nbytes for v in views) <= limit:
+        return [(reply, views)]
+    chunks: list[list[tuple[int, int, memoryview]]] = [[]]
+    room = limit
+    for i, view in enumerate(views):
+        offset = 0
+        while offset < view.nbytes:
+            if room == 0:
+                chunks.append([])
+                room = limit
+            n = min(room, view.nbytes - offset)
+            chunks[-1].append((i, offset, view[offset : offset + n]))
+            offset += n
+            room -= n
+    messages: list[tuple[dict[str, Any], list[memoryview]]] = []
+    for index, pieces in enumerate(chunks):
+        msg: dict[str, Any] = {
+            "kind": "chunk",
+            "id": reply.get("id"),
+            "key": reply["key"],
+            "index": index,
+            "count": len(chunks),
+            "pieces": [{"buffer": i, "offset": off} for i, off, _ in pieces],
+        }
+        if index == 0:
+            msg["reply"] = reply
+            msg["sizes"] = [v.nbytes for v in views]
+        messages.append((msg, [piece for _, _, piece in pieces]))
+    return messages
