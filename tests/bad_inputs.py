@@ -119,6 +119,24 @@ def _compare_other_model() -> Any:
     return _al().compare(_trace(), other)
 
 
+def _encoder_matrix() -> Any:
+    from transformers import AutoModel, AutoTokenizer
+
+    from families import minilm_dir
+
+    model, tok = AutoModel.from_pretrained(minilm_dir()), AutoTokenizer.from_pretrained(minilm_dir())
+    return _al().trace(model, tok, "the cat sat").attribute_matrix()
+
+
+def _seq2seq_matrix() -> Any:
+    from transformers import AutoTokenizer
+
+    from families import NoSegments, build, minilm_dir
+
+    tok = NoSegments(AutoTokenizer.from_pretrained(minilm_dir()))
+    return _al().trace(build("t5", "eager"), tok, "the cat sat", target="le chat").attribute_matrix()
+
+
 def _traitlets_error() -> type[BaseException]:
     import traitlets
 
@@ -165,6 +183,12 @@ CASES: list[Case] = [
     Case("CLI", "`--layer` out of range", lambda: _cli("html", "hi", "--model", _bundled_dir(), "--layer", "9")(),
          SystemExit),
     Case("CLI", "model path that does not exist", _cli("html", "hi", "--model", "/no/such/model"), SystemExit),
+    # added after the first inventory (kept at the end so earlier rows keep their numbers)
+    Case("API", "attribution matrix of an encoder model", _encoder_matrix, ValueError),
+    Case("API", "attribution matrix of an encoder-decoder model", _seq2seq_matrix, ValueError),
+    Case("API", "attribution matrix row with no earlier token", lambda: _trace().attribute_matrix(rows=[0]),
+         ValueError),
+    Case("API", "attribution matrix with no rows", lambda: _trace().attribute_matrix(rows=[]), ValueError),
 ]
 
 

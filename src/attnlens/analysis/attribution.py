@@ -151,6 +151,11 @@ def captum_kwargs(
     return {"baselines": baseline, "feature_mask": token_groups, "n_samples": n_samples}
 
 
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ValueError(f"unknown attribution method {method!r}; attnlens offers {list(METHODS)}")
+
+
 def attribute(
     trace: Trace,
     target: int | str | None = None,
@@ -161,9 +166,12 @@ def attribute(
     n_samples: int = 200,
 ) -> np.ndarray:
     """Attribution of every input token, float [tokens]; see the module docstring."""
-    if method not in METHODS:
-        raise ValueError(f"unknown attribution method {method!r}; attnlens offers {list(METHODS)}")
-    goal = resolve_target(trace, target, position, contrast)
+    _check_method(method)
+    return explain(trace, resolve_target(trace, target, position, contrast), method, n_steps, n_samples)
+
+
+def explain(trace: Trace, goal: AttributionTarget, method: str, n_steps: int, n_samples: int) -> np.ndarray:
+    """One resolved goal explained by one method: the single path every attribution runs through."""
     if method in ATTENTION_METHODS:
         attentions = trace.attentions
         if method == "attention_rollout":
@@ -190,3 +198,59 @@ def attribute(
     values = result.detach().float()[0]
     per_token = values.sum(-1) if method in GRADIENT_METHODS else values[:, 0]
     return per_token.cpu().numpy()
+
+
+def matrix_rows(trace: Trace, rows: list[int] | None) -> list[int]:
+    """The positions explained by ``attribute_matrix``: checked, or the generated ones by default."""
+    if trace.target_tokens is not None or len(trace.stacks) > 1:
+        raise ValueError(
+            f"attribute_matrix is for causal language models; this {trace.model_type} model is an "
+            "encoder-decoder: use trace.attribute(target=..., position=...) for one decoder token"
+        )
+    if not trace.causal:
+        raise ValueError(
+            f"attribute_matrix is for causal language models; this {trace.model_type} model lets each token "
+            "see later ones, so no token is predicted from the earlier ones: use trace.attribute(...)"
+        )
+    n = trace.n_tokens
+    if rows is None:
+        generated = trace.generated
+        rows = [p for p in range(1, n) if generated[p]] if generated is not None else list(range(1, n))
+        if not rows:
+            raise ValueError("this trace has a single token, so no token follows an earlier one to explain")
+        return rows
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__"):
+        raise TypeError(f"rows must be a list of token positions, got {type(rows).__name__}")
+    rows = list(rows)
+    if not rows:
+        raise ValueError(f"rows is empty; pass positions from 1 to {n - 1}, or None for the default rows")
+    for row in rows:
+        if isinstance(row, bool) or not isinstance(row, (int, np.integer)) or not 1 <= row < n:
+            raise ValueError(
+                f"row {row!r} cannot be explained: each row is the position of a token predicted from the "
+                f"ones before it, from 1 to {n - 1}"
+            )
+    return [int(row) for row in rows]
+
+
+def attribute_matrix(
+    trace: Trace,
+    method: str = "integrated_gradients",
+    rows: list[int] | None = None,
+    n_steps: int = 50,
+    n_samples: int = 200,
+) -> np.ndarray:
+    """float32 [len(rows), tokens]: row i explains token ``rows[i]`` as predicted after ``rows[i] - 1``.
+
+    Each row is ``attribute(target=<that token>, position=rows[i] - 1)``; in a causal model the
+    entries at and after ``rows[i]`` come out zero for gradient and ablation methods, as nothing
+    there reaches the prediction.
+    """
+    _check_method(method)
+    positions = matrix_rows(trace, rows)
+    ids = trace.token_ids
+    out = np.zeros((len(positions), trace.n_tokens), dtype=np.float32)
+    for i, p in enumerate(positions):
+        goal = resolve_target(trace, int(ids[p]), p - 1, None)
+        out[i] = explain(trace, goal, method, n_steps, n_samples)
+    return out

@@ -291,6 +291,22 @@ class Trace:
 
         return attribute(self, target, method, contrast, position, n_steps, n_samples)
 
+    def attribute_matrix(
+        self,
+        method: str = "integrated_gradients",
+        rows: list[int] | None = None,
+        n_steps: int = 50,
+        n_samples: int = 200,
+    ) -> np.ndarray:
+        """Output × input attributions of a causal LM, float32 [len(rows), tokens] (as Ecco and Inseq show).
+
+        Row i explains the token at ``rows[i]`` as the prediction after ``rows[i] - 1``. Default rows:
+        the generated tokens of an ``al.generate`` trace, else every position from 1.
+        """
+        from attnlens.analysis.attribution import attribute_matrix
+
+        return attribute_matrix(self, method, rows, n_steps, n_samples)
+
     def ablate(
         self,
         heads: list[tuple[int, int]] | None = None,
