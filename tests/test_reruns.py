@@ -197,3 +197,24 @@ def test_saved_page_shows_kept_answers_and_says_what_needs_a_kernel(
         assert requests == [url] and not errors, (requests, errors)
     finally:
         page.close()
+
+
+def test_matrix_reply_is_the_output_by_input_matrix_of_generated_text(bundled_tokenizer) -> None:
+    tr = al.generate(load_model(), bundled_tokenizer, "The cat sat on the mat. The cat", max_new_tokens=5)
+    request = {"what": "attribution_matrix", "stack": "self", "method": "input_x_gradient", "id": 4}
+    reply, buffers = answer(tr, request)
+    assert reply["key"] == "attribution_matrix:self:input_x_gradient"
+    rows = [p for p, g in enumerate(tr.generated) if g]
+    assert reply["data"] == {"rows": rows, "method": "input_x_gradient"}
+    expected = tr.attribute_matrix(method="input_x_gradient")
+    np.testing.assert_allclose(arrays(reply, buffers)["values"], expected, rtol=1e-6, atol=1e-7)
+    # Each row explains its token from the ones before it: nothing after it contributes.
+    for i, p in enumerate(rows):
+        assert not np.any(arrays(reply, buffers)["values"][i, p:])
+
+
+def test_matrix_of_a_long_text_is_refused_with_the_python_call_to_use(bundled_tokenizer) -> None:
+    tr = al.trace(load_model(), bundled_tokenizer, "word " * 300)
+    assert tr.n_tokens > 256
+    reply, _ = answer(tr, {"what": "attribution_matrix", "method": "saliency"})
+    assert reply["kind"] == "error" and "call trace.attribute_matrix(rows=[...]) from Python" in reply["message"]

@@ -192,6 +192,14 @@ export function syntheticArrays(
         data: { spec: "", position: o.position ?? n - 1, before: [row(1, 0.5, 0.1), row(2, 0.2, 0.3)], after: [row(2, 0.2, 0.3), row(1, 0.5, 0.1)] },
       };
     }
+    case "attribution_matrix": {
+      const rows = Array.from({ length: n - 1 }, (_, i) => i + 1);
+      const vals = new Float32Array(rows.length * n);
+      rows.forEach((p, r) => {
+        for (let c = 0; c < p; c++) vals[r * n + c] = Math.sin(r + c * 0.7);
+      });
+      return { arrays: { values: encode(vals, [rows.length, n], "float32", 4) }, data: { rows, method: o.method ?? "integrated_gradients" } };
+    }
     case "edit":
       return { arrays: {}, data: { version: 1, text: "edited" } };
     case "compare": {
@@ -250,7 +258,7 @@ export function answerRequests(o: { nLayers: number; nHeads: number; kvHeads?: n
   return (content: unknown, model: { emitCustom(content: unknown, buffers?: DataView[]): void }): void => {
     const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number; position?: number; method?: string };
     if (c.kind !== "request") return;
-    const rerun = ["attribution", "ablation", "edit", "compare", "compare_attribution"].includes(c.what);
+    const rerun = ["attribution", "attribution_matrix", "ablation", "edit", "compare", "compare_attribution"].includes(c.what);
     // Reruns: the kernel says it is working, answers a moment later, and names the reply by id alone.
     const key = rerun ? (undefined as unknown as string) : requestKey(c.what, c.stack, c.layer, c.neuron);
     const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron, position: c.position, method: c.method });

@@ -183,6 +183,12 @@ describe("linked views", () => {
     model.pythonSet("method", "integrated_gradients");
     expect(asked().length).toBe(n);
     expect(view.getAttribute("data-method")).toBe("integrated_gradients");
+    // The output × input matrix: asked for on demand, drawn, and a click on a row explains that token.
+    q(root, '[data-control="attribution-matrix"]').click();
+    expect(asked().length).toBe(n); // a different request kind
+    expect(model.sent.map((s) => s.content as Record<string, unknown>).some((c) => c.what === "attribution_matrix" && c.method === "integrated_gradients")).toBe(true);
+    for (let i = 0; i < 5 && view.querySelector(".al-matrix")!.getAttribute("data-matrix-state") !== "ready"; i++) await frame();
+    expect(view.querySelector(".al-matrix")!.getAttribute("data-matrix-state")).toBe("ready");
     // A typed target token travels with the request.
     const input = q<HTMLInputElement>(root, 'input[data-control="target-token"]');
     input.value = " mat";

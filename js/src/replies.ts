@@ -21,7 +21,7 @@ export const NO_KERNEL_MESSAGE = "this needs a running kernel";
 /** Most bytes of one message from the page to the kernel. */
 export const MAX_SEND_BYTES = 1 << 20;
 
-export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron" | "attribution" | "ablation" | "edit" | "compare" | "compare_attribution";
+export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron" | "attribution" | "attribution_matrix" | "ablation" | "edit" | "compare" | "compare_attribution";
 
 export interface Request {
   what: What;

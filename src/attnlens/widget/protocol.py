@@ -29,7 +29,7 @@ from typing import Any
 from attnlens.capture.trace import Trace
 from attnlens.widget.session import Session
 from attnlens.widget.views.ablation import ablation_arrays, ablation_spec
-from attnlens.widget.views.attribution import attribution_arrays
+from attnlens.widget.views.attribution import attribution_arrays, matrix_arrays
 from attnlens.widget.views.compare import compare_arrays, compare_attribution_arrays, rerun_text
 from attnlens.widget.views.head import attention_arrays
 from attnlens.widget.views.logit_lens import logit_lens_arrays
@@ -128,6 +128,16 @@ def _attribution(trace: Trace, request: dict[str, Any], _session: Session) -> tu
     return key, lambda: attribution_arrays(trace, method, position, target, contrast)
 
 
+def _attribution_matrix(
+    trace: Trace, request: dict[str, Any], _session: Session
+) -> tuple[str, Callable[[], Answer]]:
+    stack = _stack_field(trace, request)
+    method = request.get("method")
+    if not isinstance(method, str):
+        raise RequestError("an attribution_matrix request needs a method name")
+    return request_key("attribution_matrix", stack, extra=(method,)), lambda: matrix_arrays(trace, method)
+
+
 def _ablation(trace: Trace, request: dict[str, Any], session: Session) -> tuple[str, Callable[[], Answer]]:
     stack = _stack_field(trace, request)
     layer = _int_field(request, "layer", trace.stack(stack).n_layers)
@@ -184,6 +194,7 @@ def _compare_attribution(
 Rerun = Callable[[Trace, dict[str, Any], Session], tuple[str, Callable[[], Answer]]]
 RERUNS: dict[str, Rerun] = {
     "attribution": _attribution,
+    "attribution_matrix": _attribution_matrix,
     "ablation": _ablation,
     "edit": _edit,
     "compare": _compare,

@@ -65,7 +65,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       const p = parsePart(name);
       if (!p) continue;
       const text = p.kind === "head" ? `head L${p.layer}·H${p.index}` : `neuron L${p.layer}·#${p.index}`;
-      const b = h(doc, "button", { type: "button", class: "al-chip", "data-part": name, "aria-label": `unmark ${text}`, title: `unmark ${text}` }, `${text} ×`);
+      const b = h(doc, "button", { type: "button", class: "al-tok", "data-part": name, "aria-label": `unmark ${text}`, title: `unmark ${text}` }, `${text} ×`);
       marked.append(b);
     }
     run.disabled = !s.ablate.length;

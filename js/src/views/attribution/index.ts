@@ -12,6 +12,7 @@ import { readTheme, watchTheme } from "../../theme";
 import { formatToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { frameScheduler, pendingText, type ViewData } from "../common/index";
+import { mountMatrix } from "./matrix";
 import { ATTENTION_METHODS, METHOD_TITLES, attributionRequest, describeValue, elapsed, explainedPosition, symmetricRange } from "./layout";
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
@@ -39,17 +40,18 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   form.append(label("Method ", methodSel), label("Target ", targetIn), label("rather than ", contrastIn));
   const explain = h(doc, "p", { class: "al-hint", "data-role": "explained" });
   const status = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
-  const strip = h(doc, "div", { class: "al-mlp-tokens al-attr-tokens", role: "group", "aria-label": "input tokens coloured by attribution" });
+  const strip = h(doc, "div", { class: "al-attr-tokens", role: "group", "aria-label": "input tokens coloured by attribution" });
   const readout = h(doc, "div", { class: "al-readout", "aria-live": "polite" });
   const legend = h(doc, "p", { class: "al-hint" }, "Orange: pushes towards the target; blue: pushes away. Hover a token for its value; click one to explain the prediction there.");
-  section.append(form, explain, status, strip, readout, legend);
+  const matrixBox = h(doc, "div", { class: "al-matrix" });
+  section.append(form, explain, status, strip, readout, legend, matrixBox);
   el.append(section);
 
   const chips: HTMLButtonElement[] = [];
   const frag = doc.createDocumentFragment();
   tokens.forEach((raw, i) => {
     const disp = formatToken(raw, 16);
-    const b = h(doc, "button", { type: "button", class: "al-chip", "data-position": String(i), title: `${disp.title} (token ${i})` });
+    const b = h(doc, "button", { type: "button", class: "al-tok", "data-position": String(i), title: `${disp.title} (token ${i})` });
     b.textContent = disp.segments.map((x) => x.text).join("");
     chips.push(b);
     frag.append(b);
@@ -132,7 +134,12 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     }
     data.drawn("attribution", s.layer);
   };
-  const sched = frameScheduler(win, draw);
+  const sched = frameScheduler(win, () => {
+    draw();
+    matrix.draw();
+  });
+  const matrix = mountMatrix(matrixBox, store, data, () => sched.schedule());
+  cleanups.push(() => matrix.destroy());
 
   const request = () => replies.request(currentRequest());
   const readText = () => {

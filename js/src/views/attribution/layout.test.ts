@@ -34,3 +34,14 @@ describe("attribution view logic", () => {
     expect(elapsed(1000, 4500)).toBe("3 s");
   });
 });
+
+describe("output × input matrix", () => {
+  it("keys the request as protocol._attribution_matrix does and maps points to cells", async () => {
+    const { matrixRequest, cellAt, MATRIX_LABEL_W } = await import("./matrix");
+    expect(keyOf(matrixRequest("self", "saliency"))).toBe("attribution_matrix:self:saliency");
+    expect(cellAt(MATRIX_LABEL_W + 25, 13, 10, 3, 4)).toEqual({ row: 1, col: 2 });
+    expect(cellAt(MATRIX_LABEL_W - 1, 5, 10, 3, 4)).toBeNull(); // the label column
+    expect(cellAt(MATRIX_LABEL_W + 45, 5, 10, 3, 4)).toBeNull(); // past the last column
+    expect(cellAt(MATRIX_LABEL_W + 5, 35, 10, 3, 4)).toBeNull(); // below the last row
+  });
+});

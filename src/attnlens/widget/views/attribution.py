@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from attnlens.analysis.attribution import METHODS, resolve_target
+from attnlens.analysis.attribution import METHODS, matrix_rows, resolve_target
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_array
 
@@ -44,3 +44,20 @@ def attribution_arrays(
         "total": float(np.sum(values)),
     }
     return {"values": encode_array(np.asarray(values, dtype=np.float32), "float32")}, data
+
+
+MATRIX_TOKENS = 256  # above this many tokens the page asks only for generated rows
+
+
+def matrix_arrays(trace: Trace, method: str) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Output × input attributions (rows: the tokens predicted, default rows of ``attribute_matrix``)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown attribution method {method!r}; attnlens offers {list(METHODS)}")
+    rows = matrix_rows(trace, None)
+    if len(rows) * trace.n_tokens > MATRIX_TOKENS * MATRIX_TOKENS:
+        raise ValueError(
+            f"an output × input matrix of {len(rows)} × {trace.n_tokens} tokens is too slow to compute on "
+            "request; generate fewer tokens, or call trace.attribute_matrix(rows=[...]) from Python"
+        )
+    values = trace.attribute_matrix(method=method, rows=rows)
+    return {"values": encode_array(values, "float32")}, {"rows": rows, "method": method}
