@@ -129,7 +129,8 @@ def test_hostile_tokens_stay_text_in_every_view(trace: al.Trace, view: str, tmp_
 
         # Layout: nothing pushes the widget wider than the page; the long token is cut, its title whole.
         widths = page.evaluate(
-            "(root) => ({scroll: root.scrollWidth, client: root.clientWidth, doc: document.documentElement.scrollWidth})",
+            "(root) => ({scroll: root.scrollWidth, client: root.clientWidth,"
+            " doc: document.documentElement.scrollWidth})",
             root.element_handle(),
         )
         assert widths["scroll"] <= widths["client"] + 2 and widths["doc"] <= WIDTH, f"{view}: {widths}"
