@@ -26,4 +26,14 @@ describe("formatToken", () => {
     expect(formatToken("\n").spoken).toBe("newline");
     expect(formatToken(" the").spoken).toBe(" the");
   });
+
+  it("shows bidi overrides, zero-width characters and lone surrogates as visible codes", () => {
+    expect(shown("\u202eevil\u202c")).toBe("‹U+202E›evil‹U+202C›");
+    expect(shown("a\u200db")).toBe("a‹U+200D›b");
+    expect(shown("\udcff\ud83d")).toBe("‹U+DCFF›‹U+D83D›");
+    expect(shown("\u0000x\ufeff")).toBe("‹U+0000›x‹U+FEFF›");
+    expect(shown("😀 é")).toBe("😀·é"); // a whole surrogate pair is one character, kept
+    expect(formatToken("\u202e").title).toBe("\u202e");
+    expect(formatToken("\u202e").segments[0]!.ws).toBe(true);
+  });
 });

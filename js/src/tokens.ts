@@ -33,6 +33,19 @@ const NAMES: Record<string, string> = {
   "\u00a0": "no-break space",
 };
 
+/**
+ * Characters that draw nothing or reorder what follows: controls, bidi overrides and isolates, zero-width
+ * (non-)joiners and spaces, BOM, soft hyphen, and lone surrogate halves (from byte-level tokenizers). They
+ * are shown as a visible code (`‹U+202E›`) so a token cannot hide itself or reverse its neighbours.
+ */
+const INVISIBLE = /^(?:[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udfff])$/;
+
+/** `‹U+202E›` for an invisible character, else null. */
+export function invisibleMarker(ch: string): string | null {
+  if (!INVISIBLE.test(ch)) return null;
+  return `‹U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}›`;
+}
+
 export function formatToken(raw: string, maxChars = 20): TokenDisplay {
   const text = typeof raw === "string" ? raw : String(raw);
   let chars = Array.from(text);
@@ -40,7 +53,7 @@ export function formatToken(raw: string, maxChars = 20): TokenDisplay {
   if (truncated) chars = chars.slice(0, maxChars - 1);
   const segments: TokenSegment[] = [];
   for (const ch of chars) {
-    const marker = MARKERS[ch];
+    const marker = MARKERS[ch] ?? invisibleMarker(ch) ?? undefined;
     const ws = marker !== undefined;
     const shown = marker ?? ch;
     const last = segments[segments.length - 1];
