@@ -9,10 +9,10 @@
 import { headColor, sequentialColor, colorLut } from "../../colors";
 import { h, listen } from "../../dom";
 import type { Selection, Store } from "../../store";
-import { readTheme, watchTheme, type Theme } from "../../theme";
+import { watchTheme, type Theme } from "../../theme";
 import { formatToken } from "../../tokens";
 import type { LayerAttention, ViewHandle } from "../../types";
-import { frameScheduler, sizeCanvas, type ViewData } from "../common/index";
+import { frameScheduler, sizeCanvas, themeReader, type ViewData } from "../common/index";
 import { scrollToShow, visibleWindow, type Window } from "../common/geometry";
 import { focusWeights, meanRows, poolRow, rowCenter, selectLines, type Focus, type LineSelection, type Side } from "./layout";
 
@@ -115,16 +115,33 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   el.append(section);
 
   // ---- geometry -----------------------------------------------------------------------------
+  // Sizes and the scroll offset are read when they change (ResizeObserver, scroll events), not on every
+  // draw: reading them after other views wrote to the DOM forces a layout. Without a ResizeObserver
+  // every read is live.
+  const observed = Boolean(win && typeof win.ResizeObserver === "function");
+  const box = { width: 0, height: 0, left: 0, right: 0, top: 0, valid: false };
+  const measure = () => {
+    box.width = scroll.clientWidth;
+    box.height = scroll.clientHeight;
+    box.left = left.offsetWidth;
+    box.right = right.offsetWidth;
+    box.top = scroll.scrollTop;
+    box.valid = observed;
+  };
+  const sized = () => {
+    if (!box.valid) measure();
+    return box;
+  };
   let rowsTop = 0; // KEYS_HEIGHT when the heatmap shows key labels above the rows
   const contentHeight = () => rowsTop + nRows * ROW_HEIGHT;
-  const viewportHeight = () => scroll.clientHeight || Math.min(VIEWPORT_HEIGHT, contentHeight() + 4);
+  const viewportHeight = () => sized().height || Math.min(VIEWPORT_HEIGHT, contentHeight() + 4);
   /** Top of the canvases in content coordinates: they cover what is on screen, nothing more. */
   const canvasHeight = () => Math.max(1, Math.min(nRows * ROW_HEIGHT, viewportHeight() - rowsTop));
   const canvasTop = () => {
     const maxTop = Math.max(0, nRows * ROW_HEIGHT - canvasHeight());
-    return Math.max(0, Math.min(maxTop, scroll.scrollTop));
+    return Math.max(0, Math.min(maxTop, sized().top));
   };
-  const windowOf = (n: number): Window => visibleWindow(scroll.scrollTop, viewportHeight() - rowsTop, ROW_HEIGHT, n, 6, VIEWPORT_HEIGHT);
+  const windowOf = (n: number): Window => visibleWindow(sized().top, viewportHeight() - rowsTop, ROW_HEIGHT, n, 6, VIEWPORT_HEIGHT);
 
   // ---- token labels (virtualised: only the window's rows exist) -----------------------------
   const sides = {
@@ -181,7 +198,8 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   let hoverSide: Side = "left";
   let lockSide: Side = "left";
   let heatHover: { row: number; col: number } | null = null;
-  let theme: Theme = readTheme(section);
+  const themes = themeReader(section);
+  let theme: Theme = themes.get();
   let heatLut: { key: string; lut: Uint8ClampedArray } | null = null;
   let globalMax: { att: LayerAttention; heads: string; max: number } | null = null;
 
@@ -240,6 +258,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       store.set({ mode: store.get().mode === "heatmap" ? "lines" : "heatmap" });
     }),
     listen(scroll, "scroll", () => {
+      box.top = scroll.scrollTop;
       if (renderWindow()) syncDom();
       sched.schedule();
     }, { passive: true }),
@@ -296,8 +315,8 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
 
   /** Lines column width from the available width (scroll box minus both label columns and the gaps). */
   function linesWidth(): number {
-    const total = scroll.clientWidth;
-    const w = total > 0 ? linesWidthFor(total, left.offsetWidth || 0, right.offsetWidth || 0) : 320;
+    const b = sized();
+    const w = b.width > 0 ? linesWidthFor(b.width, b.left || 0, b.right || 0) : 320;
     grid.style.setProperty("--al-lines-w", `${w}px`);
     return w;
   }
@@ -375,7 +394,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
 
   function drawHeatmap(s: Readonly<Selection>, att: LayerAttention) {
     const n = att.nk;
-    const avail = Math.max(120, (scroll.clientWidth || 600) - (left.offsetWidth || 120) - 24);
+    const avail = Math.max(120, (sized().width || 600) - (sized().left || 120) - 24);
     heatCellW = Math.min(ROW_HEIGHT, avail / Math.max(1, n));
     const cssW = Math.max(1, Math.round(heatCellW * n));
     const showKeys = keyLabels.length > 0 && heatCellW >= MIN_KEY_LABEL_WIDTH;
@@ -453,6 +472,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     if (destroyed) return;
     const s = store.get();
     const heat = s.mode === "heatmap";
+    if (section.getAttribute("data-mode") !== s.mode) box.valid = false; // the right column shows or hides
     section.setAttribute("data-mode", s.mode);
     modeBtn.textContent = heat ? "Show lines" : "Show heatmap";
     modeBtn.setAttribute("aria-label", heat ? "switch to lines view" : "switch to heatmap view");
@@ -474,7 +494,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   function draw() {
     if (destroyed) return;
     const s = store.get();
-    theme = readTheme(section);
+    theme = themes.get();
     const heat = s.mode === "heatmap";
     const att = attention.get(s.layer);
     const st = attention.state(s.layer);
@@ -518,23 +538,32 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       if (s.token !== prev.token && s.token === null) lockSide = "left";
       if (s.token !== prev.token && s.token !== null) {
         // Bring a token chosen elsewhere (keyboard, another view, Python) into view.
-        const next = scrollToShow(scroll.scrollTop, viewportHeight() - rowsTop, ROW_HEIGHT, s.token);
-        if (next !== scroll.scrollTop) scroll.scrollTop = next;
+        const next = scrollToShow(sized().top, viewportHeight() - rowsTop, ROW_HEIGHT, s.token);
+        if (next !== sized().top) {
+          scroll.scrollTop = next;
+          box.top = scroll.scrollTop;
+        }
       }
       renderWindow();
       syncDom();
-      sched.schedule();
+      // a hovered token redraws on the next frame; a selection change in this one
+      if (s.layer !== prev.layer || s.heads !== prev.heads || s.token !== prev.token || s.mode !== prev.mode) sched.soon();
+      else sched.schedule();
     }),
     attention.subscribe(() => {
       syncDom();
       sched.schedule();
     }),
-    watchTheme(doc, () => sched.schedule()),
+    watchTheme(doc, () => {
+      themes.reset();
+      sched.schedule();
+    }),
   );
   if (win && typeof win.ResizeObserver === "function") {
     let last = "";
     const ro = new win.ResizeObserver(() => {
-      const k = `${scroll.clientWidth}x${scroll.clientHeight}`;
+      measure();
+      const k = `${box.width}x${box.height}x${box.left}x${box.right}`;
       if (k !== last) {
         last = k;
         renderWindow();
