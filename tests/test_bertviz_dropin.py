@@ -6,7 +6,6 @@ attention it draws; ours embeds the widget state. Both are decoded and compared.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from typing import Any
@@ -19,7 +18,7 @@ from transformers import AutoModel
 
 import attnlens as al
 from families import build, minilm_dir
-from test_static_export import embedded_state
+from test_static_export import buffer_bytes, embedded_state
 
 
 def bertviz_params(html: str) -> dict[str, Any]:
@@ -33,7 +32,7 @@ def carried(state: dict[str, Any], stack: str, n_layers: int) -> np.ndarray:
     layers = []
     for layer in range(n_layers):
         spec = state["_replies"][f"attention:{stack}:{layer}"]["arrays"]["attention"]
-        raw = base64.b64decode(spec["buffer"]["base64"])
+        raw = buffer_bytes(spec["buffer"])
         if spec["dtype"] == "uint8":
             values = np.frombuffer(raw, np.uint8).astype(np.float32) / 255
         else:

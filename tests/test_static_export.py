@@ -7,6 +7,7 @@ import copy
 import json
 import pathlib
 import re
+import zlib
 
 import numpy as np
 import pytest
@@ -35,6 +36,15 @@ def embedded_state(html: str) -> dict:
     return json.loads(raw)
 
 
+def buffer_bytes(buffer: dict) -> bytes:
+    """A saved buffer's bytes as the page reads them: base64, inflated when zlib-compressed."""
+    raw = base64.b64decode(buffer["base64"])
+    if buffer.get("encoding") == "deflate":
+        raw = zlib.decompress(raw)
+        assert len(raw) == buffer["bytes"]
+    return raw
+
+
 def test_file_carries_every_layer_and_the_selection(saved) -> None:
     path, tr = saved
     html = path.read_text()
@@ -46,7 +56,8 @@ def test_file_carries_every_layer_and_the_selection(saved) -> None:
     assert {"thumbnails:self", "qk:self:1"} <= set(replies)  # model view, neuron view of the current layer
     for layer in range(tr.n_layers):
         payload = replies[f"attention:self:{layer}"]["arrays"]["attention"]
-        raw = base64.b64decode(payload["buffer"]["base64"])
+        assert payload["buffer"]["encoding"] == "deflate"  # large buffers travel compressed
+        raw = buffer_bytes(payload["buffer"])
         values = np.frombuffer(raw, "<f2").reshape(payload["shape"]).astype(np.float32)
         np.testing.assert_allclose(values, tr.attention(layer), atol=1e-3)
     assert "</script" not in html.split('class="attnlens-state">', 1)[1].split("</script>", 1)[0]

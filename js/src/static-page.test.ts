@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { devMeta, encode, syntheticArrays, syntheticLayer } from "../dev/synthetic";
 import { decodeArray } from "./decode";
 import { requestKey } from "./replies";
+import { concatChunks } from "./inflate";
 import { boot, decodeBase64, notSavedMessage, parseState, STATE_SELECTOR } from "./static-page";
 
 function toBase64(view: DataView): string {
@@ -49,6 +50,29 @@ function addState(text: string): HTMLScriptElement {
   s.textContent = text;
   document.body.append(s);
   return s;
+}
+
+/** The state with every buffer zlib-compressed as Python's export writes it ({base64, encoding, bytes}). */
+async function packedStateJson(layers: number[]): Promise<string> {
+  const state = parseState(stateJson(layers)) as unknown as { _replies: Record<string, { arrays: Record<string, { buffer: { base64: string } }> }> };
+  for (const reply of Object.values(state._replies)) {
+    for (const spec of Object.values(reply.arrays)) {
+      const raw = new Uint8Array(decodeBase64(spec.buffer.base64).buffer);
+      const cs = new CompressionStream("deflate");
+      const w = cs.writable.getWriter();
+      void w.write(raw as Uint8Array<ArrayBuffer>).then(() => w.close());
+      const chunks: Uint8Array[] = [];
+      const r = cs.readable.getReader();
+      for (;;) {
+        const { done, value } = await r.read();
+        if (done) break;
+        chunks.push(value);
+      }
+      const packed = concatChunks(chunks);
+      spec.buffer = { base64: toBase64(new DataView(packed.buffer)), encoding: "deflate", bytes: raw.length } as { base64: string };
+    }
+  }
+  return JSON.stringify(state).replace(/<\//g, "<\\/").replace(/<!--/g, "<\\!--");
 }
 
 afterEach(() => {
@@ -108,6 +132,29 @@ describe("static page", () => {
     expect(b.querySelector(".al-status")!.textContent).toBe("");
     for (const x of booted) x.cleanup();
     expect(document.querySelectorAll(".attnlens").length).toBe(0);
+  });
+
+  it("inflates compressed buffers: loading first, then the data; the other layers arrive unasked", async () => {
+    addState(await packedStateJson([0, 1]));
+    const [w] = boot(document);
+    const root = document.querySelector<HTMLElement>(".attnlens")!;
+    expect(root.querySelector(".al-status")!.textContent).toBe("loading layer 0…");
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(ok()).toBe(true);
+    };
+    await until(() => root.querySelector(".al-status")!.getAttribute("data-state") === "ready");
+    const asked = () => (w!.model as unknown as { sent: { content: { what?: string; layer?: number } }[] }).sent.filter((m) => m.content.what === "attention");
+    expect(asked().map((m) => m.content.layer)).toEqual([0]);
+    // layer 1 is inflated in the background and handed over without a request
+    await new Promise((r) => setTimeout(r, 400));
+    const slider = root.querySelector('[data-control="layer"]') as HTMLInputElement;
+    slider.value = "1";
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    await Promise.resolve();
+    expect(root.querySelector(".al-status")!.getAttribute("data-state")).toBe("ready");
+    expect(asked().map((m) => m.content.layer)).toEqual([0]);
+    w!.cleanup();
   });
 
   it("shows an error for a malformed state without breaking the others", () => {

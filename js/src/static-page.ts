@@ -9,6 +9,7 @@
  */
 import { createMemoryModel, type MemoryModel } from "./memory-model";
 import { decodeBase64 } from "./base64";
+import { inflate, isDeflated } from "./inflate";
 import { requestKey, toBinary } from "./replies";
 import type { AnyModel } from "./types";
 import { render } from "./widget";
@@ -60,21 +61,96 @@ export function notSavedMessage(key: string): string {
   return `${what2.charAt(0).toUpperCase()}${what2.slice(1)}${where} was not saved in this page; it needs a running kernel.`;
 }
 
-function isReply(x: unknown): x is { what?: unknown; arrays: Record<string, { dtype: string; shape: number[]; buffer: unknown }>; data?: unknown } {
+function isReply(x: unknown): x is SavedReply {
   return isObject(x) && isObject(x.arrays);
 }
 
+type SavedReply = { what?: unknown; arrays: Record<string, { dtype: string; shape: number[]; buffer: unknown }>; data?: unknown };
+
+/** Decoded bytes of all buffers inflated in the background, at most (beyond it: on request only). */
+export const BACKGROUND_BYTES = 512 * 1024 * 1024;
+
+/** A saved reply's arrays with every buffer binary (compressed ones inflated), plus their buffers. */
+async function unpack(r: SavedReply): Promise<{ arrays: Record<string, unknown>; buffers: DataView[] }> {
+  const buffers: DataView[] = [];
+  const arrays: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(r.arrays)) {
+    let b: DataView | ArrayBuffer | ArrayBufferView;
+    if (isDeflated(spec.buffer)) b = await inflate(decodeBytes(spec.buffer.base64), spec.buffer.bytes);
+    else b = toBinary(spec.buffer);
+    buffers.push(b instanceof DataView ? b : ArrayBuffer.isView(b) ? new DataView(b.buffer, b.byteOffset, b.byteLength) : new DataView(b));
+    arrays[name] = { dtype: spec.dtype, shape: spec.shape, buffer: buffers.length - 1 };
+  }
+  return { arrays, buffers };
+}
+
+function decodeBytes(text: string): Uint8Array {
+  const v = decodeBase64(text);
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
+
+function packedSize(r: SavedReply): number {
+  let n = 0;
+  for (const spec of Object.values(r.arrays)) if (isDeflated(spec.buffer)) n += spec.buffer.bytes ?? 0;
+  return n;
+}
+
 /**
- * An in-page model for one embedded state. Its `_replies` (buffers as `{base64}`, decoded lazily by
- * the widget's reply cache) seed the page; requests for other keys are answered with an error that
- * says they need a running kernel.
+ * An in-page model for one embedded state. Replies without compressed buffers seed the page's
+ * `_replies` at once (decoded lazily by the widget's reply cache). Replies with compressed buffers are
+ * inflated when the page asks for them and, after the first paint, in the background (first come,
+ * first kept, up to BACKGROUND_BYTES), and handed over as reply messages, as a kernel would.
+ * Requests for other keys are answered with an error that says they need a running kernel.
  */
 export function modelFromState(state: Record<string, unknown>): MemoryModel {
-  const replies = isObject(state._replies) ? (state._replies as Record<string, unknown>) : {};
+  const saved = isObject(state._replies) ? (state._replies as Record<string, unknown>) : {};
+  const plain: Record<string, unknown> = {};
+  const packed = new Map<string, SavedReply>();
+  for (const [key, r] of Object.entries(saved)) {
+    if (isReply(r) && Object.values(r.arrays).some((a) => isDeflated(a.buffer))) packed.set(key, r);
+    else plain[key] = r;
+  }
   const { _attention: _legacy, ...rest } = state; // the legacy seed is not read any more
   void _legacy;
+  const unpacking = new Map<string, Promise<{ arrays: Record<string, unknown>; buffers: DataView[] }>>();
+  const delivered = new Set<string>();
+  const unpackKey = (key: string, r: SavedReply) => {
+    let p = unpacking.get(key);
+    if (!p) unpacking.set(key, (p = unpack(r)));
+    return p;
+  };
+  /** Hand a reply over once (a request and the background may both finish it). */
+  const deliver = async (model: MemoryModel, key: string, r: SavedReply, id: unknown) => {
+    try {
+      const { arrays, buffers } = await unpackKey(key, r);
+      if (delivered.has(key)) return;
+      delivered.add(key);
+      model.emitCustom({ kind: "reply", what: r.what, key, id, arrays, data: r.data ?? {} }, buffers);
+    } catch (err) {
+      model.emitCustom({ kind: "error", key, id, message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  let background = false;
+  /** Inflate the replies not asked for yet, then hand them over in one task (one redraw, not one each). */
+  const inflateRest = (model: MemoryModel) => {
+    if (background || packed.size === 0) return;
+    background = true;
+    let budget = BACKGROUND_BYTES;
+    const keys = [...packed.keys()].filter((k) => !delivered.has(k) && !unpacking.has(k) && (budget -= packedSize(packed.get(k)!)) >= 0);
+    void (async () => {
+      for (const key of keys) {
+        try {
+          await unpackKey(key, packed.get(key)!);
+        } catch {
+          // reported when the page asks for it
+        }
+        await new Promise((r) => setTimeout(r, 0)); // let frames and input in between
+      }
+      for (const key of keys) if (!delivered.has(key)) await deliver(model, key, packed.get(key)!, undefined);
+    })();
+  };
   return createMemoryModel(
-    { ...rest, _replies: replies },
+    { ...rest, _replies: plain },
     {
       onSend(content, model) {
         if (!isObject(content) || content.kind !== "request") return;
@@ -89,26 +165,14 @@ export function modelFromState(state: Record<string, unknown>): MemoryModel {
                 typeof content.neuron === "number" ? content.neuron : undefined,
               );
         const id = content.id;
-        // Answer asynchronously, as a kernel would.
+        // Answer asynchronously, as a kernel would; inflate the rest once the first answers are out.
         setTimeout(() => {
-          const r = replies[key];
+          const r = plain[key] ?? packed.get(key);
           if (!isReply(r)) {
             model.emitCustom({ kind: "error", key, id, message: notSavedMessage(key) });
             return;
           }
-          const buffers: DataView[] = [];
-          const arrays: Record<string, unknown> = {};
-          try {
-            for (const [name, spec] of Object.entries(r.arrays)) {
-              const b = toBinary(spec.buffer);
-              buffers.push(b instanceof DataView ? b : ArrayBuffer.isView(b) ? new DataView(b.buffer, b.byteOffset, b.byteLength) : new DataView(b));
-              arrays[name] = { dtype: spec.dtype, shape: spec.shape, buffer: buffers.length - 1 };
-            }
-          } catch (err) {
-            model.emitCustom({ kind: "error", key, id, message: err instanceof Error ? err.message : String(err) });
-            return;
-          }
-          model.emitCustom({ kind: "reply", what: r.what, key, id, arrays, data: r.data ?? {} }, buffers);
+          void deliver(model, key, r, id).then(() => setTimeout(() => inflateRest(model), 100));
         }, 0);
       },
     },

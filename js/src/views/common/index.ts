@@ -2,6 +2,7 @@
 import type { ReplyCache } from "../../replies";
 import type { Selection, Store } from "../../store";
 import type { AttentionSource, Meta, StackMeta, ViewHandle } from "../../types";
+import { readTheme, type Theme } from "../../theme";
 import { canvasScale } from "./geometry";
 
 export interface ViewData {
@@ -33,30 +34,70 @@ export function activeToken(s: Readonly<Selection>, n: number, fallback: number 
   return fallback !== null && n > 0 ? Math.max(0, Math.min(n - 1, fallback)) : null;
 }
 
-/** requestAnimationFrame batching per view instance; falls back to a microtask without rAF. */
-export function frameScheduler(win: Window | null, draw: () => void): { schedule(): void; cancel(): void } {
+export interface Scheduler {
+  /** Draw on the next animation frame (hover, scroll, resize: many events, one draw a frame). */
+  schedule(): void;
+  /**
+   * Draw once the current task ends (a microtask), before the browser renders: a selection change
+   * (layer, heads, token) made inside a frame shows in that frame, not one later. Several calls in one
+   * task draw once; a pending frame draw is dropped (this one covers it).
+   */
+  soon(): void;
+  cancel(): void;
+}
+
+/** Draw scheduling per view instance: rAF batching, or a microtask for selection changes. */
+export function frameScheduler(win: Window | null, draw: () => void): Scheduler {
   let frame: number | null = null;
+  let micro = false;
   let dead = false;
+  const dropFrame = () => {
+    if (frame !== null && frame >= 0 && win) win.cancelAnimationFrame(frame);
+    frame = null;
+  };
+  const soon = () => {
+    if (dead || micro) return;
+    micro = true;
+    queueMicrotask(() => {
+      micro = false;
+      dropFrame();
+      if (!dead) draw();
+    });
+  };
   return {
     schedule() {
-      if (dead || frame !== null) return;
+      if (dead || frame !== null || micro) return;
       if (win && typeof win.requestAnimationFrame === "function") {
         frame = win.requestAnimationFrame(() => {
           frame = null;
           if (!dead) draw();
         });
-      } else {
-        frame = -1;
-        queueMicrotask(() => {
-          frame = null;
-          if (!dead) draw();
-        });
-      }
+      } else soon();
     },
+    soon,
     cancel() {
       dead = true;
-      if (frame !== null && frame >= 0 && win) win.cancelAnimationFrame(frame);
-      frame = null;
+      dropFrame();
+    },
+  };
+}
+
+/**
+ * The view's theme, read once (getComputedStyle forces a style recalculation, costly on every draw)
+ * and again after `reset()` (call it from watchTheme). Not cached while `el` is outside the document
+ * (no styles to read yet).
+ */
+export function themeReader(el: Element): { get(): Theme; reset(): void } {
+  let theme: Theme | null = null;
+  return {
+    get() {
+      if (theme) return theme;
+      const t = readTheme(el);
+      if (el.isConnected) theme = t;
+      return t;
+    },
+    reset() {
+      theme = null;
     },
   };
 }

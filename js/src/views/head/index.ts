@@ -4,58 +4,25 @@
  * and one colour per selected head, and a heatmap mode (mean over the selected heads).
  *
  * Both token axes are virtualised: only the rows on screen exist as labels and are drawn, so the view
- * stays interactive at 4,096 tokens and more. mount(el, store, data) -> {destroy}.
+ * stays interactive at 4,096 tokens and more. mount(el, store, data) -> {destroy}. This module holds the
+ * view's state, events and scheduling; labels.ts the token columns, lines.ts and heatmap.ts the two modes.
  */
-import { headColor, sequentialColor, colorLut } from "../../colors";
 import { h, listen } from "../../dom";
 import type { Selection, Store } from "../../store";
-import { readTheme, watchTheme, type Theme } from "../../theme";
-import { formatToken } from "../../tokens";
+import { watchTheme, type Theme } from "../../theme";
 import type { LayerAttention, ViewHandle } from "../../types";
-import { frameScheduler, sizeCanvas, type ViewData } from "../common/index";
+import { frameScheduler, sizeCanvas, themeReader, type ViewData } from "../common/index";
 import { scrollToShow, visibleWindow, type Window } from "../common/geometry";
-import { focusWeights, meanRows, poolRow, rowCenter, selectLines, type Focus, type LineSelection, type Side } from "./layout";
+import { cellText, HINT_HEATMAP, heatmapLut, heatmapScale, KEYS_HEIGHT, keyLabels, MIN_KEY_LABEL_WIDTH, paintHeatRows, scaleText } from "./heatmap";
+import { columnChars, tokenLabels } from "./labels";
+import { focusWeights, meanRows, selectLines, type Focus, type LineSelection, type Side } from "./layout";
+import { HINT_LINES, linesWidthFor, OVERVIEW_MAX_LINES, paintLines } from "./lines";
+
+export { LINES_MAX_WIDTH, LINES_MIN_WIDTH, linesWidthFor } from "./lines";
 
 export const ROW_HEIGHT = 22;
-/** Key (column) labels above the heatmap: at most this many tokens, and only when a column is this wide. */
-export const MAX_KEY_LABELS = 128;
-export const MIN_KEY_LABEL_WIDTH = 9;
-/** Height of the angled key labels above the heatmap (CSS px) and how many characters they show. */
-const KEYS_HEIGHT = 64;
-const KEY_LABEL_CHARS = 8;
-/** Width of the lines canvas: the room left by the two label columns, within these bounds (CSS px). */
-export const LINES_MIN_WIDTH = 120;
-export const LINES_MAX_WIDTH = 640;
 /** Height of the scroll box (CSS px); rows beyond it scroll, and only the rows on screen are drawn. */
 export const VIEWPORT_HEIGHT = 440;
-const ALPHA_BUCKETS = 32;
-/** Lines in the overview (no token focused): the strongest of those on screen. */
-const OVERVIEW_MAX_LINES = 2500;
-const SEGMENTS_PER_PATH = 64;
-/** Global colour max of the heatmap only below this many cells (else the max of the rows on screen). */
-const GLOBAL_MAX_CELLS = 4_000_000;
-
-const HINT_LINES =
-  "Hover a token to see its attention; click it to lock (click again or press Esc to unlock). Left: from, right: to.";
-const HINT_HEATMAP =
-  "Rows attend to columns (mean over the shown heads). Hover a cell to read it; click a row or its label to lock that token.";
-
-/** Lines canvas width for a scroll box `total` px wide holding label columns `leftW` and `rightW` px wide. */
-export function linesWidthFor(total: number, leftW: number, rightW: number): number {
-  const gaps = 2 * 4 + 4; // grid column gaps plus a little room for a vertical scrollbar's rounding
-  return Math.round(Math.max(LINES_MIN_WIDTH, Math.min(LINES_MAX_WIDTH, total - leftW - rightW - gaps)));
-}
-
-/** Width of a token column in `ch`: its longest label (capped at 16 characters; longer ones end in an ellipsis). */
-export function columnChars(tokens: readonly string[]): number {
-  let max = 1;
-  for (const t of tokens) {
-    const n = Math.min(16, Array.from(t).length || 1);
-    if (n > max) max = n;
-    if (max >= 16) break;
-  }
-  return max;
-}
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
   const doc = el.ownerDocument;
@@ -92,21 +59,9 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     role: "img",
     "aria-label": "attention heatmap: rows are queries, columns are keys",
   });
-  // Key (column) labels: angled, truncated, full text in title; text via textContent only. Not focusable
-  // (the row labels are the keyboard targets); beyond MAX_KEY_LABELS only the hover readout names keys.
   const heatKeys = h(doc, "div", { class: "al-heat-keys", "aria-hidden": "true" });
   heatKeys.style.height = `${KEYS_HEIGHT}px`;
-  const keyLabels: HTMLElement[] = [];
-  if (nk <= MAX_KEY_LABELS) {
-    kTokens.forEach((raw, j) => {
-      const disp = formatToken(raw, KEY_LABEL_CHARS);
-      const k = h(doc, "span", { class: "al-key", "data-key-index": String(j), title: `${disp.title} (key ${j})` });
-      if (data.keySpecial[j]) k.classList.add("al-special");
-      k.textContent = disp.segments.map((seg) => seg.text).join("");
-      heatKeys.append(k);
-      keyLabels.push(k);
-    });
-  }
+  const keys = keyLabels(doc, heatKeys, kTokens, data.keySpecial);
   heatCell.append(heatKeys, heatCanvas);
   const readout = h(doc, "div", { class: "al-readout", "aria-live": "polite" });
   grid.append(left, linesCell, right, heatCell);
@@ -115,75 +70,50 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   el.append(section);
 
   // ---- geometry -----------------------------------------------------------------------------
+  // Sizes and the scroll offset are read when they change (ResizeObserver, scroll events), not on every
+  // draw: reading them after other views wrote to the DOM forces a layout. Without a ResizeObserver
+  // every read is live.
+  const observed = Boolean(win && typeof win.ResizeObserver === "function");
+  const box = { width: 0, height: 0, left: 0, right: 0, top: 0, valid: false };
+  const measure = () => {
+    box.width = scroll.clientWidth;
+    box.height = scroll.clientHeight;
+    box.left = left.offsetWidth;
+    box.right = right.offsetWidth;
+    box.top = scroll.scrollTop;
+    box.valid = observed;
+  };
+  const sized = () => {
+    if (!box.valid) measure();
+    return box;
+  };
   let rowsTop = 0; // KEYS_HEIGHT when the heatmap shows key labels above the rows
   const contentHeight = () => rowsTop + nRows * ROW_HEIGHT;
-  const viewportHeight = () => scroll.clientHeight || Math.min(VIEWPORT_HEIGHT, contentHeight() + 4);
+  const viewportHeight = () => sized().height || Math.min(VIEWPORT_HEIGHT, contentHeight() + 4);
   /** Top of the canvases in content coordinates: they cover what is on screen, nothing more. */
   const canvasHeight = () => Math.max(1, Math.min(nRows * ROW_HEIGHT, viewportHeight() - rowsTop));
   const canvasTop = () => {
     const maxTop = Math.max(0, nRows * ROW_HEIGHT - canvasHeight());
-    return Math.max(0, Math.min(maxTop, scroll.scrollTop));
+    return Math.max(0, Math.min(maxTop, sized().top));
   };
-  const windowOf = (n: number): Window => visibleWindow(scroll.scrollTop, viewportHeight() - rowsTop, ROW_HEIGHT, n, 6, VIEWPORT_HEIGHT);
+  const windowOf = (n: number): Window => visibleWindow(sized().top, viewportHeight() - rowsTop, ROW_HEIGHT, n, 6, VIEWPORT_HEIGHT);
 
   // ---- token labels (virtualised: only the window's rows exist) -----------------------------
-  const sides = {
-    left: { col: left, tokens: qTokens, special: data.querySpecial, shown: new Map<number, HTMLButtonElement>(), win: { start: 0, end: 0 } },
-    right: { col: right, tokens: kTokens, special: data.keySpecial, shown: new Map<number, HTMLButtonElement>(), win: { start: 0, end: 0 } },
-  };
-  const makeLabel = (side: Side, i: number): HTMLButtonElement => {
-    const raw = sides[side].tokens[i] ?? "";
-    const disp = formatToken(raw);
-    const b = h(doc, "button", {
-      type: "button",
-      class: "al-token",
-      "data-token-index": String(i),
-      "data-side": side,
-      "aria-pressed": "false",
-      "aria-label": `${disp.spoken} (token ${i}, ${side === "left" ? "from" : "to"})`,
-      title: disp.title,
-    });
-    if (sides[side].special[i]) b.classList.add("al-special");
-    for (const seg of disp.segments) {
-      if (seg.ws) b.append(h(doc, "span", { class: "al-ws" }, seg.text));
-      else b.append(doc.createTextNode(seg.text));
-    }
-    return b;
-  };
-  /** Render the labels of the rows on screen; returns true when the window moved. */
-  function renderWindow(): boolean {
-    let moved = false;
-    for (const side of ["left", "right"] as const) {
-      const sd = sides[side];
-      const w = windowOf(sd.tokens.length);
-      if (w.start === sd.win.start && w.end === sd.win.end && sd.shown.size === w.end - w.start) continue;
-      moved = true;
-      sd.win = w;
-      for (const [i, b] of sd.shown) {
-        if (i < w.start || i >= w.end) {
-          if (doc.activeElement === b) continue; // keep the focused label (keyboard users)
-          b.remove();
-          sd.shown.delete(i);
-        }
-      }
-      for (let i = w.start; i < w.end; i++) {
-        if (sd.shown.has(i)) continue;
-        const b = makeLabel(side, i);
-        sd.shown.set(i, b);
-        sd.col.append(b);
-      }
-    }
-    for (const side of ["left", "right"] as const) for (const [i, b] of sides[side].shown) b.style.top = `${rowsTop + i * ROW_HEIGHT}px`;
-    return moved;
-  }
+  const labels = tokenLabels(
+    doc,
+    { col: left, tokens: qTokens, special: data.querySpecial },
+    { col: right, tokens: kTokens, special: data.keySpecial },
+  );
+  const renderWindow = () => labels.render(windowOf, rowsTop, ROW_HEIGHT);
 
   // ---- local view state (side of hover / lock; the store holds the indices) -----------------
   let hoverSide: Side = "left";
   let lockSide: Side = "left";
   let heatHover: { row: number; col: number } | null = null;
-  let theme: Theme = readTheme(section);
-  let heatLut: { key: string; lut: Uint8ClampedArray } | null = null;
-  let globalMax: { att: LayerAttention; heads: string; max: number } | null = null;
+  const themes = themeReader(section);
+  let theme: Theme = themes.get();
+  const lutFor = heatmapLut();
+  const heatmapMax = heatmapScale();
 
   const lenOf = (side: Side) => (side === "left" ? nq : nk);
   const focusOf = (s: Readonly<Selection>): Focus | null => {
@@ -240,6 +170,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       store.set({ mode: store.get().mode === "heatmap" ? "lines" : "heatmap" });
     }),
     listen(scroll, "scroll", () => {
+      box.top = scroll.scrollTop;
       if (renderWindow()) syncDom();
       sched.schedule();
     }, { passive: true }),
@@ -273,31 +204,10 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   // ---- drawing ------------------------------------------------------------------------------
   const sched = frameScheduler(win, () => draw());
 
-  function updateLabels(s: Readonly<Selection>, att: LayerAttention | undefined, focus: Focus | null) {
-    const weights = att && focus && s.mode === "lines" ? focusWeights(att, s.heads, focus) : null;
-    const other: Side | null = focus ? (focus.side === "left" ? "right" : "left") : null;
-    for (const side of ["left", "right"] as const) {
-      for (const [i, b] of sides[side].shown) {
-        const locked = s.token === i && lockSide === side;
-        b.setAttribute("aria-pressed", locked ? "true" : "false");
-        b.classList.toggle("al-locked", locked);
-        b.classList.toggle("al-focus", focus !== null && focus.index === i && focus.side === side);
-        b.classList.toggle("al-row-locked", s.mode === "heatmap" && s.token === i);
-        if (weights && side === other) {
-          b.style.setProperty("--al-w", String(Math.min(1, weights[i] ?? 0)));
-          b.classList.add("al-weighted");
-        } else if (b.classList.contains("al-weighted")) {
-          b.classList.remove("al-weighted");
-          b.style.removeProperty("--al-w");
-        }
-      }
-    }
-  }
-
   /** Lines column width from the available width (scroll box minus both label columns and the gaps). */
   function linesWidth(): number {
-    const total = scroll.clientWidth;
-    const w = total > 0 ? linesWidthFor(total, left.offsetWidth || 0, right.offsetWidth || 0) : 320;
+    const b = sized();
+    const w = b.width > 0 ? linesWidthFor(b.width, b.left || 0, b.right || 0) : 320;
     grid.style.setProperty("--al-lines-w", `${w}px`);
     return w;
   }
@@ -317,68 +227,16 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const sel = selectLines(att, s.heads, focus, undefined, focus ? undefined : OVERVIEW_MAX_LINES, win);
     const ctx = sizeCanvas(linesCanvas, cssW, height);
     if (!ctx) return sel;
-    // Width 1 (a hairline at 1x) rasterises far faster than thicker strokes for the dense overview.
-    ctx.lineWidth = focus ? 2 : 1;
-    ctx.lineCap = "butt";
-    const pad = 2;
-    // Group by head and opacity bucket: one path per group keeps 10^4 lines fast.
-    const groups = new Map<number, Map<number, number[]>>();
-    for (const l of sel.lines) {
-      let byAlpha = groups.get(l.head);
-      if (!byAlpha) groups.set(l.head, (byAlpha = new Map()));
-      const bucket = Math.max(1, Math.round(l.weight * ALPHA_BUCKETS));
-      let arr = byAlpha.get(bucket);
-      if (!arr) byAlpha.set(bucket, (arr = []));
-      arr.push(l.from, l.to);
-    }
-    for (const [head, byAlpha] of groups) {
-      ctx.strokeStyle = headColor(head, theme.bgRgb);
-      for (const [bucket, pairs] of byAlpha) {
-        ctx.globalAlpha = Math.min(1, bucket / ALPHA_BUCKETS);
-        // Short paths: rasterisers slow down badly on one huge self-intersecting path.
-        for (let start = 0; start < pairs.length; start += 2 * SEGMENTS_PER_PATH) {
-          const end = Math.min(pairs.length, start + 2 * SEGMENTS_PER_PATH);
-          ctx.beginPath();
-          for (let k = start; k < end; k += 2) {
-            ctx.moveTo(pad, rowCenter(pairs[k]!, ROW_HEIGHT) - top);
-            ctx.lineTo(cssW - pad, rowCenter(pairs[k + 1]!, ROW_HEIGHT) - top);
-          }
-          ctx.stroke();
-        }
-      }
-    }
-    ctx.globalAlpha = 1;
+    paintLines(ctx, sel.lines, { width: cssW, top, rowHeight: ROW_HEIGHT, focused: focus !== null, bgRgb: theme.bgRgb });
     return sel;
-  }
-
-  function lutFor(): Uint8ClampedArray {
-    const key = theme.bg;
-    if (!heatLut || heatLut.key !== key) heatLut = { key, lut: colorLut((t) => sequentialColor(t, theme.bgRgb)) };
-    return heatLut.lut;
-  }
-
-  function heatmapMax(s: Readonly<Selection>, att: LayerAttention, rows: Float32Array): { max: number; global: boolean } {
-    const heads = s.heads.join(",");
-    if (att.nq * att.nk * Math.max(1, s.heads.length) <= GLOBAL_MAX_CELLS) {
-      if (!globalMax || globalMax.att !== att || globalMax.heads !== heads) {
-        const m = meanRows(att, s.heads);
-        let max = 0;
-        for (let k = 0; k < m.length; k++) if (m[k]! > max) max = m[k]!;
-        globalMax = { att, heads, max };
-      }
-      return { max: globalMax.max, global: true };
-    }
-    let max = 0;
-    for (let k = 0; k < rows.length; k++) if (rows[k]! > max) max = rows[k]!;
-    return { max, global: false };
   }
 
   function drawHeatmap(s: Readonly<Selection>, att: LayerAttention) {
     const n = att.nk;
-    const avail = Math.max(120, (scroll.clientWidth || 600) - (left.offsetWidth || 120) - 24);
+    const avail = Math.max(120, (sized().width || 600) - (sized().left || 120) - 24);
     heatCellW = Math.min(ROW_HEIGHT, avail / Math.max(1, n));
     const cssW = Math.max(1, Math.round(heatCellW * n));
-    const showKeys = keyLabels.length > 0 && heatCellW >= MIN_KEY_LABEL_WIDTH;
+    const showKeys = keys.length > 0 && heatCellW >= MIN_KEY_LABEL_WIDTH;
     section.classList.toggle("al-has-keys", showKeys);
     heatKeys.hidden = !showKeys;
     const newTop = showKeys ? KEYS_HEIGHT : 0;
@@ -389,7 +247,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     }
     if (showKeys) {
       heatKeys.style.width = `${cssW}px`;
-      keyLabels.forEach((k, j) => {
+      keys.forEach((k, j) => {
         k.style.left = `${(j + 0.5) * heatCellW}px`;
       });
     }
@@ -399,34 +257,8 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const r0 = Math.floor(top / ROW_HEIGHT);
     const r1 = Math.min(att.nq, Math.ceil((top + height) / ROW_HEIGHT));
     const rows = meanRows(att, s.heads, r0, r1);
-    const { max, global } = heatmapMax(s, att, rows);
-    // One pixel per key (or per pixel column, max-pooled, when keys outnumber pixels), one per row.
-    const w = Math.max(1, Math.min(n, Math.round(cssW)));
-    const nr = Math.max(1, r1 - r0);
-    const img = ctx.createImageData(w, nr);
-    const lut = lutFor();
-    const pooled = new Float32Array(w);
-    for (let i = 0; i < r1 - r0; i++) {
-      const row = rows.subarray(i * n, (i + 1) * n);
-      const vals = w === n ? row : poolRow(row, w, pooled);
-      for (let p = 0; p < w; p++) {
-        const t = max > 0 ? Math.min(255, Math.round((vals[p]! / max) * 255)) : 0;
-        const o = (i * w + p) * 4;
-        img.data[o] = lut[t * 3]!;
-        img.data[o + 1] = lut[t * 3 + 1]!;
-        img.data[o + 2] = lut[t * 3 + 2]!;
-        img.data[o + 3] = 255;
-      }
-    }
-    const off = doc.createElement("canvas");
-    off.width = w;
-    off.height = nr;
-    const octx = off.getContext("2d");
-    if (octx) {
-      octx.putImageData(img, 0, 0);
-      ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(off, 0, r0 * ROW_HEIGHT - top, cssW, nr * ROW_HEIGHT);
-    }
+    const { max, global } = heatmapMax(att, s.heads, rows);
+    const w = paintHeatRows(ctx, doc, rows, { nk: n, r0, cssW, top, rowHeight: ROW_HEIGHT, max, lut: lutFor(theme.bg, theme.bgRgb) });
     ctx.lineWidth = 2;
     if (s.token !== null && s.token < att.nq) {
       ctx.strokeStyle = theme.accent;
@@ -436,16 +268,9 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       ctx.strokeStyle = theme.fg;
       ctx.lineWidth = 1.5;
       ctx.strokeRect(heatHover.col * heatCellW, heatHover.row * ROW_HEIGHT - top, Math.max(2, heatCellW), ROW_HEIGHT);
-      const hr = meanRows(att, s.heads, heatHover.row, heatHover.row + 1);
-      const v = hr[heatHover.col] ?? 0;
-      readout.textContent = `from ${JSON.stringify(qTokens[heatHover.row] ?? "")} (${heatHover.row}) to ${JSON.stringify(
-        kTokens[heatHover.col] ?? "",
-      )} (${heatHover.col}): ${v.toFixed(3)} (mean of ${s.heads.length} head${s.heads.length === 1 ? "" : "s"})`;
-    } else {
-      readout.textContent = `colour: 0 (background) to ${max.toFixed(2)} (strongest${global ? "" : " in the rows shown"})${
-        w < n ? `; ${Math.ceil(n / w)} keys per pixel column (their max)` : ""
-      }; hover a cell for its value`;
-    }
+      const v = meanRows(att, s.heads, heatHover.row, heatHover.row + 1)[heatHover.col] ?? 0;
+      readout.textContent = cellText(qTokens, kTokens, heatHover, v, s.heads.length);
+    } else readout.textContent = scaleText(max, global, w, n);
   }
 
   /** DOM state (labels, buttons, hint): updated synchronously on every change. */
@@ -453,6 +278,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     if (destroyed) return;
     const s = store.get();
     const heat = s.mode === "heatmap";
+    if (section.getAttribute("data-mode") !== s.mode) box.valid = false; // the right column shows or hides
     section.setAttribute("data-mode", s.mode);
     modeBtn.textContent = heat ? "Show lines" : "Show heatmap";
     modeBtn.setAttribute("aria-label", heat ? "switch to lines view" : "switch to heatmap view");
@@ -467,14 +293,16 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     right.hidden = heat;
     heatCell.hidden = !heat;
     readout.hidden = !heat;
-    updateLabels(s, attention.get(s.layer), focusOf(s));
+    const att = attention.get(s.layer);
+    const focus = focusOf(s);
+    labels.update(s, lockSide, focus, att && focus && !heat ? focusWeights(att, s.heads, focus) : null);
   }
 
   /** Canvas and status: drawn on the next animation frame. */
   function draw() {
     if (destroyed) return;
     const s = store.get();
-    theme = readTheme(section);
+    theme = themes.get();
     const heat = s.mode === "heatmap";
     const att = attention.get(s.layer);
     const st = attention.state(s.layer);
@@ -518,23 +346,32 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       if (s.token !== prev.token && s.token === null) lockSide = "left";
       if (s.token !== prev.token && s.token !== null) {
         // Bring a token chosen elsewhere (keyboard, another view, Python) into view.
-        const next = scrollToShow(scroll.scrollTop, viewportHeight() - rowsTop, ROW_HEIGHT, s.token);
-        if (next !== scroll.scrollTop) scroll.scrollTop = next;
+        const next = scrollToShow(sized().top, viewportHeight() - rowsTop, ROW_HEIGHT, s.token);
+        if (next !== sized().top) {
+          scroll.scrollTop = next;
+          box.top = scroll.scrollTop;
+        }
       }
       renderWindow();
       syncDom();
-      sched.schedule();
+      // a hovered token redraws on the next frame; a selection change in this one
+      if (s.layer !== prev.layer || s.heads !== prev.heads || s.token !== prev.token || s.mode !== prev.mode) sched.soon();
+      else sched.schedule();
     }),
     attention.subscribe(() => {
       syncDom();
       sched.schedule();
     }),
-    watchTheme(doc, () => sched.schedule()),
+    watchTheme(doc, () => {
+      themes.reset();
+      sched.schedule();
+    }),
   );
   if (win && typeof win.ResizeObserver === "function") {
     let last = "";
     const ro = new win.ResizeObserver(() => {
-      const k = `${scroll.clientWidth}x${scroll.clientHeight}`;
+      measure();
+      const k = `${box.width}x${box.height}x${box.left}x${box.right}`;
       if (k !== last) {
         last = k;
         renderWindow();

@@ -7,10 +7,10 @@ import { colorLut, sequentialColor, textOn } from "../../colors";
 import { h, listen } from "../../dom";
 import { requestKey } from "../../replies";
 import type { Store } from "../../store";
-import { readTheme, watchTheme } from "../../theme";
+import { watchTheme } from "../../theme";
 import { formatToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
-import { activeToken, frameScheduler, pendingText, sizeCanvas, type ViewData } from "../common/index";
+import { activeToken, frameScheduler, pendingText, sizeCanvas, themeReader, type ViewData } from "../common/index";
 import { scrollToShow, visibleWindow } from "../common/geometry";
 import { CELL_H, CELL_W, HEADER_H, LABEL_W, lensCellAt, readLens, topK, type LensTable } from "./layout";
 
@@ -50,8 +50,20 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
 
   const layersOf = () => table?.layers ?? meta.stacks.find((s) => s.name === stack)?.n_layers ?? meta.n_layers;
   const nPos = () => table?.positions ?? positions.length;
-  const viewportW = () => scroll.clientWidth || 640;
-  const colWindow = () => visibleWindow(Math.max(0, scroll.scrollLeft - LABEL_W), viewportW(), CELL_W, nPos(), 2, 640);
+  // Width and scroll offset are read on resize / scroll, not on every draw (a read after other views
+  // wrote to the DOM forces a layout); live without a ResizeObserver.
+  const observed = Boolean(win && typeof win.ResizeObserver === "function");
+  const box = { width: 0, left: 0, valid: false };
+  const sized = () => {
+    if (!box.valid) {
+      box.width = scroll.clientWidth;
+      box.left = scroll.scrollLeft;
+      box.valid = observed;
+    }
+    return box;
+  };
+  const viewportW = () => sized().width || 640;
+  const colWindow = () => visibleWindow(Math.max(0, sized().left - LABEL_W), viewportW(), CELL_W, nPos(), 2, 640);
 
   const layoutStage = () => {
     stage.style.width = `${LABEL_W + nPos() * CELL_W}px`;
@@ -102,10 +114,10 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       status.textContent = "";
       status.setAttribute("data-state", "ready");
     }
-    const theme = readTheme(section);
+    const theme = themes.get();
     const vw = Math.min(viewportW(), LABEL_W + nPos() * CELL_W);
     const H = HEADER_H + layersOf() * CELL_H;
-    const left = Math.max(0, Math.min(scroll.scrollLeft, LABEL_W + nPos() * CELL_W - vw));
+    const left = Math.max(0, Math.min(sized().left, LABEL_W + nPos() * CELL_W - vw));
     canvas.style.left = `${left}px`;
     const ctx = sizeCanvas(canvas, vw, H);
     if (!ctx) return;
@@ -160,6 +172,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       : "";
     if (table) data.drawn("logit_lens", s.layer);
   };
+  const themes = themeReader(section);
   const sched = frameScheduler(win, draw);
 
   const showTip = (e: MouseEvent) => {
@@ -205,22 +218,32 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       store.set({ token: store.get().token === p ? null : p });
     }),
     listen(scroll, "scroll", () => {
+      box.left = scroll.scrollLeft;
       renderHeader();
       sched.schedule();
     }, { passive: true }),
     store.subscribe((s, prev) => {
       if (s.token !== prev.token && s.token !== null) {
-        const next = scrollToShow(Math.max(0, scroll.scrollLeft - LABEL_W), viewportW() - LABEL_W, CELL_W, s.token);
-        if (next + LABEL_W !== scroll.scrollLeft && scroll.clientWidth > 0 && next !== Math.max(0, scroll.scrollLeft - LABEL_W)) scroll.scrollLeft = next;
+        const b = sized();
+        const next = scrollToShow(Math.max(0, b.left - LABEL_W), viewportW() - LABEL_W, CELL_W, s.token);
+        if (next + LABEL_W !== b.left && b.width > 0 && next !== Math.max(0, b.left - LABEL_W)) {
+          scroll.scrollLeft = next;
+          box.left = scroll.scrollLeft;
+        }
         renderHeader();
       }
-      if (s.layer !== prev.layer || s.token !== prev.token || s.hover !== prev.hover) sched.schedule();
+      if (s.layer !== prev.layer || s.token !== prev.token) sched.soon();
+      else if (s.hover !== prev.hover) sched.schedule();
     }),
     replies.subscribe(() => sched.schedule()),
-    watchTheme(doc, () => sched.schedule()),
+    watchTheme(doc, () => {
+      themes.reset();
+      sched.schedule();
+    }),
   );
   if (win && typeof win.ResizeObserver === "function") {
     const ro = new win.ResizeObserver(() => {
+      box.valid = false;
       renderHeader();
       sched.schedule();
     });

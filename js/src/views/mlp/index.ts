@@ -7,11 +7,11 @@ import { divergingColor, textOn } from "../../colors";
 import { h, listen } from "../../dom";
 import { requestKey } from "../../replies";
 import type { Store } from "../../store";
-import { readTheme, watchTheme } from "../../theme";
+import { watchTheme } from "../../theme";
 import { formatToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { togglePart } from "../ablation/spec";
-import { activeToken, frameScheduler, pendingText, type ViewData } from "../common/index";
+import { activeToken, frameScheduler, pendingText, themeReader, type ViewData } from "../common/index";
 import { activationRange, CHIP_H, CHIP_W, chipGrid, chipWindow, topNeurons } from "./layout";
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
@@ -73,7 +73,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
 
   const draw = () => {
     const s = store.get();
-    const theme = readTheme(section);
+    const theme = themes.get();
     const t = activeToken(s, tokens.length) ?? 0;
     hint.textContent = `Neurons of layer ${s.layer} that fire most on ${JSON.stringify(tokens[t] ?? "")} (token ${t}${
       s.hover !== null ? ", hovered" : s.token !== null ? ", locked" : ", the last"
@@ -151,6 +151,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     renderStrip();
     data.drawn("mlp", s.layer);
   };
+  const themes = themeReader(section);
   const sched = frameScheduler(win, draw);
 
   const request = () => {
@@ -181,11 +182,15 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     }),
     store.subscribe((s, p) => {
       if (s.layer !== p.layer || s.neuron !== p.neuron) request();
-      if (s.layer !== p.layer || s.neuron !== p.neuron || s.token !== p.token || s.hover !== p.hover || s.ablate !== p.ablate) sched.schedule();
+      if (s.layer !== p.layer || s.neuron !== p.neuron || s.token !== p.token || s.ablate !== p.ablate) sched.soon();
+      else if (s.hover !== p.hover) sched.schedule();
     }),
     listen(strip, "scroll", () => renderStrip(), { passive: true }),
     replies.subscribe(() => sched.schedule()),
-    watchTheme(doc, () => sched.schedule()),
+    watchTheme(doc, () => {
+      themes.reset();
+      sched.schedule();
+    }),
   );
   if (win && typeof win.ResizeObserver === "function") {
     const ro = new win.ResizeObserver(() => renderStrip());

@@ -8,10 +8,10 @@ import { colorLut, headColor, sequentialColor } from "../../colors";
 import { h, listen } from "../../dom";
 import { requestKey } from "../../replies";
 import type { Store } from "../../store";
-import { readTheme, watchTheme } from "../../theme";
+import { watchTheme } from "../../theme";
 import type { ViewHandle } from "../../types";
 import { togglePart } from "../ablation/spec";
-import { frameScheduler, pendingText, sizeCanvas, type ViewData } from "../common/index";
+import { frameScheduler, pendingText, sizeCanvas, themeReader, type ViewData } from "../common/index";
 import { GAP, LABEL_H, LABEL_W, modelGrid, type ModelGrid } from "./layout";
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
@@ -63,8 +63,12 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   let grid: ModelGrid = modelGrid(0, L, H);
   let hover: { layer: number; head: number } | null = null;
   let painted = ""; // what the canvas shows: size, theme, data
+  let measured = false; // the grid fits the current width (reset on resize; reading it forces a layout)
+  const themes = themeReader(section);
 
   const place = () => {
+    if (measured) return;
+    measured = Boolean(win && typeof win.ResizeObserver === "function");
     const w = scroll.clientWidth || el.clientWidth || 0;
     const g = modelGrid(w, L, H);
     const changed = g.pitch !== grid.pitch || !painted;
@@ -84,7 +88,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   };
 
   const paint = () => {
-    const theme = readTheme(section);
+    const theme = themes.get();
     const reply = replies.get(key);
     const sig = `${grid.pitch}|${theme.bg}|${reply ? "y" : "n"}`;
     if (sig === painted) return;
@@ -163,7 +167,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const syncSelection = () => {
     syncMarks();
     const s = store.get();
-    const bg = readTheme(section).bgRgb;
+    const bg = themes.get().bgRgb;
     for (const b of lastSel) {
       b.classList.remove("al-selected");
       b.style.removeProperty("--al-head-color");
@@ -249,17 +253,21 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       if (s.ablate !== prev.ablate) syncMarks();
       if (s.layer !== prev.layer || s.heads !== prev.heads) {
         syncSelection(); // synchronous: attributes follow at once
-        sched.schedule();
+        sched.soon();
       }
     }),
     replies.subscribe(() => sched.schedule()),
     watchTheme(doc, () => {
+      themes.reset();
       painted = "";
       sched.schedule();
     }),
   );
   if (win && typeof win.ResizeObserver === "function") {
-    const ro = new win.ResizeObserver(() => sched.schedule());
+    const ro = new win.ResizeObserver(() => {
+      measured = false;
+      sched.schedule();
+    });
     ro.observe(scroll);
     cleanups.push(() => ro.disconnect());
   }

@@ -9,10 +9,10 @@ import { divergingColor } from "../../colors";
 import { h, listen } from "../../dom";
 import { requestKey } from "../../replies";
 import type { Store } from "../../store";
-import { readTheme, watchTheme, type Theme } from "../../theme";
+import { watchTheme, type Theme } from "../../theme";
 import { formatToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
-import { activeToken, frameScheduler, pendingText, sizeCanvas, type ViewData } from "../common/index";
+import { activeToken, frameScheduler, pendingText, sizeCanvas, themeReader, type ViewData } from "../common/index";
 import { visibleWindow } from "../common/geometry";
 import { fitLabel, kvGroup, maxAbsKeys, queryVector, readQK, scores, type QK } from "./layout";
 
@@ -67,7 +67,8 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   stage.style.height = `${kTokens.length * ROW_H}px`;
 
   const shown = new Map<number, HTMLElement>();
-  let theme: Theme = readTheme(section);
+  const themes = themeReader(section);
+  let theme: Theme = themes.get();
   let scaleCache: { qk: QK; kv: number; max: number } | null = null;
 
   const headOf = () => Math.min(stack.n_heads - 1, store.get().heads[0] ?? 0);
@@ -107,7 +108,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
 
   const draw = () => {
     const s = store.get();
-    theme = readTheme(section);
+    theme = themes.get();
     const hd = headOf();
     const qi = queryOf();
     if (headSel.value !== String(hd)) headSel.value = String(hd);
@@ -234,10 +235,14 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     listen(scroll, "scroll", () => sched.schedule(), { passive: true }),
     store.subscribe((s, p) => {
       if (s.layer !== p.layer) request();
-      if (s.layer !== p.layer || s.heads !== p.heads || s.token !== p.token || s.hover !== p.hover) sched.schedule();
+      if (s.layer !== p.layer || s.heads !== p.heads || s.token !== p.token) sched.soon();
+      else if (s.hover !== p.hover) sched.schedule();
     }),
     replies.subscribe(() => sched.schedule()),
-    watchTheme(doc, () => sched.schedule()),
+    watchTheme(doc, () => {
+      themes.reset();
+      sched.schedule();
+    }),
   );
   if (win && typeof win.ResizeObserver === "function") {
     const ro = new win.ResizeObserver(() => sched.schedule());
