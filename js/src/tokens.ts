@@ -67,3 +67,10 @@ export function formatToken(raw: string, maxChars = 20): TokenDisplay {
   const spoken = text.length === 0 ? "(empty)" : wsOnly ? all.map((c) => NAMES[c]).join(" ") : text;
   return { segments, title: text, truncated, spoken };
 }
+
+/** A token inside running text (hints, readouts, tables): quoted, with whitespace and invisible
+ * characters made visible and long tokens cut, so it can neither reorder nor stretch the sentence. */
+export function quoteToken(raw: unknown, maxChars = 24): string {
+  const d = formatToken(typeof raw === "string" ? raw : String(raw ?? ""), maxChars);
+  return `“${d.segments.map((s) => s.text).join("")}”`;
+}

@@ -95,7 +95,14 @@ def _fail_with_cells(page: Any, log: PageLog | None, what: str, err: Exception) 
 
 
 def open_notebook(page: Any, url: str, log: PageLog | None = None, timeout_ms: int = 90_000) -> None:
-    """Open a notebook URL (Lab or Notebook 7) and wait for the app and an idle, connected kernel."""
+    """Open a notebook URL (Lab or Notebook 7) and wait for the app and an idle, connected kernel.
+
+    A JupyterLab URL opens in a fresh workspace of its own: the shared default workspace would restore
+    earlier tests' notebooks in hidden tabs, whose widgets ``.attnlens`` would then find first."""
+    if "/lab/tree/" in url and "?" not in url:
+        origin, _, path = url.partition("/lab/tree/")
+        name = "".join(c if c.isalnum() else "-" for c in path)
+        url = f"{origin}/lab/workspaces/{name}/tree/{path}?reset"
     page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
     try:
         page.wait_for_function(

@@ -39,8 +39,7 @@ def lab(browser: Any, jupyter_server: JupyterServer) -> Iterator[tuple[Any, Page
     log = PageLog(jupyter_server.origin)
     log.attach(page)
     try:
-        # A fresh workspace: JupyterLab would otherwise reopen the notebooks of earlier tests in hidden tabs.
-        open_notebook(page, f"{jupyter_server.origin}/lab/workspaces/reruns/tree/e2e_reruns.ipynb?reset", log)
+        open_notebook(page, f"{jupyter_server.origin}/lab/tree/e2e_reruns.ipynb", log)
         run_all(page, log)
         yield page, log, page.locator(".attnlens").first
     finally:

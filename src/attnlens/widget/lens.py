@@ -121,9 +121,12 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         kwargs.setdefault("stack", trace.default_stack)
         super().__init__(_meta=meta, **kwargs)
         self.layer = layer
-        key, reply = inline_reply(trace, {"what": "attention", "stack": self.stack, "layer": self.layer})
         # A trait travels in one state message: seed it only when small; else the page asks (in chunks).
-        self._replies = {key: reply} if inline_nbytes(reply) <= SEED_BYTES else {}
+        st = trace.stack(self.stack)
+        n_q, n_k = len(trace.side_tokens(st.queries)), len(trace.side_tokens(st.keys))
+        if st.n_heads * n_q * n_k <= SEED_BYTES:  # uint8 at the least: no need to compute a layer to drop it
+            key, reply = inline_reply(trace, {"what": "attention", "stack": self.stack, "layer": self.layer})
+            self._replies = {key: reply} if inline_nbytes(reply) <= SEED_BYTES else {}
         self.on_msg(self._on_page_message)
 
     def __repr__(self) -> str:

@@ -4,6 +4,7 @@
  * rerun (top-k with probability change) and the change in attention of the selected head at the
  * selected layer (reply "ablation").
  */
+import { quoteToken } from "../../tokens";
 import { divergingColor } from "../../colors";
 import { h, listen } from "../../dom";
 import { keyOf } from "../../replies";
@@ -80,7 +81,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       const tr = h(doc, "tr", {});
       const d = r.after - r.before;
       tr.append(
-        h(doc, "td", { class: "al-mono" }, JSON.stringify(r.token)),
+        h(doc, "td", { class: "al-mono" }, quoteToken(r.token)),
         h(doc, "td", {}, r.before.toFixed(3)),
         h(doc, "td", {}, r.after.toFixed(3)),
         h(doc, "td", { class: d < 0 ? "al-down" : d > 0 ? "al-up" : "" }, `${d >= 0 ? "+" : "−"}${Math.abs(d).toFixed(3)}`),
@@ -115,7 +116,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     status.setAttribute("data-state", "ready");
     section.setAttribute("data-state", "ready");
     const pos = typeof reply.data.position === "number" ? reply.data.position : null;
-    status.textContent = pos === null ? "This model predicts no tokens; only attention changes." : `Prediction after ${JSON.stringify(data.logitsTokens[pos] ?? "")} (position ${pos}), ${s.ablate_mode}-ablating ${s.ablate.length} part${s.ablate.length === 1 ? "" : "s"}:`;
+    status.textContent = pos === null ? "This model predicts no tokens; only attention changes." : `Prediction after ${quoteToken(data.logitsTokens[pos] ?? "")} (position ${pos}), ${s.ablate_mode}-ablating ${s.ablate.length} part${s.ablate.length === 1 ? "" : "s"}:`;
     drawTable(rows(reply.data.before), "top before");
     drawTable(rows(reply.data.after), "top after");
     // Attention change of the first selected head at this layer: after − before.
@@ -135,7 +136,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       data.drawn("ablation", s.layer);
       return;
     }
-    caption.textContent = `Attention change, layer ${s.layer}, head ${head} (orange: more, blue: less): largest ${big.delta >= 0 ? "+" : "−"}${big.maxAbs.toFixed(3)} from ${JSON.stringify(data.queryTokens[big.query] ?? "")} to ${JSON.stringify(data.keyTokens[big.key] ?? "")}.`;
+    caption.textContent = `Attention change, layer ${s.layer}, head ${head} (orange: more, blue: less): largest ${big.delta >= 0 ? "+" : "−"}${big.maxAbs.toFixed(3)} from ${quoteToken(data.queryTokens[big.query] ?? "")} to ${quoteToken(data.keyTokens[big.key] ?? "")}.`;
     const side = Math.min(320, Math.max(120, nk * 4));
     const ctx = sizeCanvas(canvas, side, side * (nq / nk));
     canvas.hidden = false;

@@ -9,7 +9,7 @@ import { h, listen } from "../../dom";
 import { keyOf } from "../../replies";
 import type { Store } from "../../store";
 import { readTheme, watchTheme } from "../../theme";
-import { formatToken } from "../../tokens";
+import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { frameScheduler, pendingText, type ViewData } from "../common/index";
 import { mountMatrix } from "./matrix";
@@ -83,9 +83,9 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const whose = s.token !== null ? "the locked token" : s.target !== null ? "the target position" : "the last token";
     const reply = replies.get(key);
     const d = reply?.data ?? {};
-    const tgt = typeof d.target_token === "string" ? ` → ${JSON.stringify(d.target_token)}${typeof d.target_prob === "number" ? ` (p = ${d.target_prob.toFixed(3)})` : ""}` : target ? ` → ${JSON.stringify(target)}` : "";
-    const rather = typeof d.contrast_token === "string" ? ` rather than ${JSON.stringify(d.contrast_token)}` : contrast ? ` rather than ${JSON.stringify(contrast)}` : "";
-    explain.textContent = `Explaining the prediction after ${JSON.stringify(after)} (position ${pos}, ${whose})${tgt}${rather}.`;
+    const tgt = typeof d.target_token === "string" ? ` → ${quoteToken(d.target_token)}${typeof d.target_prob === "number" ? ` (p = ${d.target_prob.toFixed(3)})` : ""}` : target ? ` → ${quoteToken(target)}` : "";
+    const rather = typeof d.contrast_token === "string" ? ` rather than ${quoteToken(d.contrast_token)}` : contrast ? ` rather than ${quoteToken(contrast)}` : "";
+    explain.textContent = `Explaining the prediction after ${quoteToken(after)} (position ${pos}, ${whose})${tgt}${rather}.`;
     section.setAttribute("data-position", String(pos));
     section.setAttribute("data-method", s.method);
     const values = reply?.arrays.values;
@@ -128,7 +128,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     });
     if (hoverChip !== null && hoverChip < tokens.length) {
       const v = (values.values[hoverChip] ?? 0) * values.scale;
-      readout.textContent = `${JSON.stringify(tokens[hoverChip])} (token ${hoverChip}): ${describeValue(v, total)}`;
+      readout.textContent = `${quoteToken(tokens[hoverChip])} (token ${hoverChip}): ${describeValue(v, total)}`;
     } else {
       readout.textContent = `sum of attributions ${describeValue(total, 0)}; largest |value| ${range.toFixed(3)}`;
     }

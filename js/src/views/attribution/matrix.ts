@@ -9,7 +9,7 @@ import { h, listen } from "../../dom";
 import { keyOf, type Request } from "../../replies";
 import type { Store } from "../../store";
 import { readTheme } from "../../theme";
-import { formatToken } from "../../tokens";
+import { formatToken, quoteToken } from "../../tokens";
 import { fitCell } from "../common/geometry";
 import { pendingText, sizeCanvas, type ViewData } from "../common/index";
 import { METHOD_TITLES, describeValue, symmetricRange } from "./layout";
@@ -114,7 +114,7 @@ export function mountMatrix(parent: HTMLElement, store: Store, data: ViewData, o
     if (!hit) return null;
     const p = shape.rows[hit.row]!;
     const v = (values.values[hit.row * shape.n + hit.col] ?? 0) * values.scale;
-    return `${JSON.stringify(tokens[p] ?? "")} (token ${p}) ← ${JSON.stringify(tokens[hit.col] ?? "")} (token ${hit.col}): ${describeValue(v, 0)}`;
+    return `${quoteToken(tokens[p] ?? "")} (token ${p}) ← ${quoteToken(tokens[hit.col] ?? "")} (token ${hit.col}): ${describeValue(v, 0)}`;
   };
   cleanups.push(
     listen(toggle, "click", () => {

@@ -126,6 +126,8 @@ export function sizeCanvas(canvas: HTMLCanvasElement, cssW: number, cssH: number
 
 /** A status line's text and data-state for a reply that is not ready. */
 export function pendingText(st: { state: string; message?: string }, what: string): string {
+  // A static page's "… was not saved in this page; it needs a running kernel." names its subject itself.
+  if (st.state === "error" && st.message?.includes("needs a running kernel")) return st.message;
   if (st.state === "error") return `${what}: ${st.message ?? "error"}`;
   if (st.state === "no-kernel") return `${what} is not in this page: ${st.message ?? ""}.`;
   return `loading ${what}…`;

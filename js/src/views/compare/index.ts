@@ -10,7 +10,7 @@ import { h, listen } from "../../dom";
 import { keyOf, type Reply } from "../../replies";
 import type { Store } from "../../store";
 import { readTheme, watchTheme, type Theme } from "../../theme";
-import { formatToken } from "../../tokens";
+import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { METHOD_TITLES, symmetricRange } from "../attribution/layout";
 import { frameScheduler, pendingText, type ViewData } from "../common/index";
@@ -131,7 +131,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       }
     }
     const qTok = pairs[q]?.[0] !== null ? meta.tokens[pairs[q]![0]!] : tokensB[pairs[q]?.[1] ?? 0];
-    caption.textContent = `Attention of layer ${s.layer}, head ${head} from ${JSON.stringify(qTok ?? "")} (column ${q}; lock a token to change it). ${notable} column${notable === 1 ? "" : "s"} differ by ≥ 0.05. Highlighted tokens differ between the runs.${attr ? ` Attributions: ${METHOD_TITLES[String(attr.data.method)] ?? String(attr.data.method)} towards A's prediction ${JSON.stringify(attr.data.target_token ?? "")}.` : ""}`;
+    caption.textContent = `Attention of layer ${s.layer}, head ${head} from ${quoteToken(qTok ?? "")} (column ${q}; lock a token to change it). ${notable} column${notable === 1 ? "" : "s"} differ by ≥ 0.05. Highlighted tokens differ between the runs.${attr ? ` Attributions: ${METHOD_TITLES[String(attr.data.method)] ?? String(attr.data.method)} towards A's prediction ${quoteToken(attr.data.target_token ?? "")}.` : ""}`;
     section.setAttribute("data-query-column", String(q));
     section.setAttribute("data-notable", String(notable));
   };
@@ -148,7 +148,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
         const d = r.after - r.before;
         const tr = h(doc, "tr", {});
         tr.append(
-          h(doc, "td", { class: "al-mono" }, JSON.stringify(r.token)),
+          h(doc, "td", { class: "al-mono" }, quoteToken(r.token)),
           h(doc, "td", {}, r.before.toFixed(3)),
           h(doc, "td", {}, r.after.toFixed(3)),
           h(doc, "td", { class: d < 0 ? "al-down" : d > 0 ? "al-up" : "" }, `${d >= 0 ? "+" : "−"}${Math.abs(d).toFixed(3)}`),

@@ -4,7 +4,7 @@
  */
 import { colorLut, sequentialColor, type RGB } from "../../colors";
 import { h } from "../../dom";
-import { formatToken } from "../../tokens";
+import { formatToken, quoteToken } from "../../tokens";
 import type { LayerAttention } from "../../types";
 import { meanRows, poolRow } from "./layout";
 
@@ -109,7 +109,7 @@ export function paintHeatRows(
 
 /** The readout for a hovered cell: its query, key and the mean weight over `nHeads` heads. */
 export function cellText(q: readonly string[], k: readonly string[], cell: { row: number; col: number }, value: number, nHeads: number): string {
-  return `from ${JSON.stringify(q[cell.row] ?? "")} (${cell.row}) to ${JSON.stringify(k[cell.col] ?? "")} (${cell.col}): ${value.toFixed(3)} (mean of ${nHeads} head${nHeads === 1 ? "" : "s"})`;
+  return `from ${quoteToken(q[cell.row] ?? "")} (${cell.row}) to ${quoteToken(k[cell.col] ?? "")} (${cell.col}): ${value.toFixed(3)} (mean of ${nHeads} head${nHeads === 1 ? "" : "s"})`;
 }
 
 /** The readout without hover: the colour scale, and how many keys share a pixel column. */

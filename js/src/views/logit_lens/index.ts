@@ -8,7 +8,7 @@ import { h, listen } from "../../dom";
 import { requestKey } from "../../replies";
 import type { Store } from "../../store";
 import { watchTheme } from "../../theme";
-import { formatToken } from "../../tokens";
+import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { activeToken, frameScheduler, pendingText, sizeCanvas, themeReader, type ViewData } from "../common/index";
 import { scrollToShow, visibleWindow } from "../common/geometry";
@@ -167,7 +167,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     readout.textContent = table
       ? `layer ${s.layer}${tok !== null ? `, position ${tok}: ${topK(table, s.layer, tok)
           .slice(0, 3)
-          .map((x) => `${JSON.stringify(x.token)} ${x.prob.toFixed(2)}`)
+          .map((x) => `${quoteToken(x.token)} ${x.prob.toFixed(2)}`)
           .join(", ")}` : ""}`
       : "";
     if (table) data.drawn("logit_lens", s.layer);
@@ -187,7 +187,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       return;
     }
     tip.replaceChildren();
-    tip.append(h(doc, "div", { class: "al-tip-title" }, `layer ${c.layer}, after ${JSON.stringify(positions[c.position] ?? "")} (${c.position})`));
+    tip.append(h(doc, "div", { class: "al-tip-title" }, `layer ${c.layer}, after ${quoteToken(positions[c.position] ?? "")} (${c.position})`));
     for (const x of topK(table, c.layer, c.position)) {
       const row = h(doc, "div", { class: "al-tip-row" });
       row.append(h(doc, "span", { class: "al-tip-tok" }, shortText(x.token, 16)), h(doc, "span", { class: "al-tip-p" }, x.prob.toFixed(3)));

@@ -8,7 +8,7 @@ import { h, listen } from "../../dom";
 import { requestKey } from "../../replies";
 import type { Store } from "../../store";
 import { watchTheme } from "../../theme";
-import { formatToken } from "../../tokens";
+import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { togglePart } from "../ablation/spec";
 import { activeToken, frameScheduler, pendingText, themeReader, type ViewData } from "../common/index";
@@ -75,7 +75,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const s = store.get();
     const theme = themes.get();
     const t = activeToken(s, tokens.length) ?? 0;
-    hint.textContent = `Neurons of layer ${s.layer} that fire most on ${JSON.stringify(tokens[t] ?? "")} (token ${t}${
+    hint.textContent = `Neurons of layer ${s.layer} that fire most on ${quoteToken(tokens[t] ?? "")} (token ${t}${
       s.hover !== null ? ", hovered" : s.token !== null ? ", locked" : ", the last"
     }). Click one to colour every token by it.`;
     if (!stack.has_mlp) {
@@ -128,6 +128,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       nStatus.textContent = "No neuron selected.";
       nStatus.setAttribute("data-state", "empty");
       renderStrip();
+      if (reply) data.drawn("mlp", s.layer); // the top neurons are the whole view until one is chosen
       return;
     }
     const nKey = requestKey("neuron", stack.name, s.layer, s.neuron);

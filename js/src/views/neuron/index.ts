@@ -10,7 +10,7 @@ import { h, listen } from "../../dom";
 import { requestKey } from "../../replies";
 import type { Store } from "../../store";
 import { watchTheme, type Theme } from "../../theme";
-import { formatToken } from "../../tokens";
+import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { activeToken, frameScheduler, pendingText, sizeCanvas, themeReader, type ViewData } from "../common/index";
 import { visibleWindow } from "../common/geometry";
@@ -113,7 +113,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const qi = queryOf();
     if (headSel.value !== String(hd)) headSel.value = String(hd);
     if (doc.activeElement !== tokInput) tokInput.value = String(qi);
-    tokText.textContent = `${JSON.stringify(qTokens[qi] ?? "")}${s.hover !== null ? " (hovered)" : s.token !== null ? " (locked)" : " (last token)"}`;
+    tokText.textContent = `${quoteToken(qTokens[qi] ?? "")}${s.hover !== null ? " (hovered)" : s.token !== null ? " (locked)" : " (last token)"}`;
     renderLabels();
     if (!stack.has_qk) {
       status.textContent = `Query and key vectors were not captured for this model${data.meta.model_type ? ` (${data.meta.model_type})` : ""}, so the neuron view is not available.`;
