@@ -171,7 +171,7 @@ describe("linked views", () => {
     expect(chips[2]!.classList.contains("al-locked")).toBe(true);
     expect(chips[1]!.style.background).toMatch(/^rgb/);
     expect(chips[1]!.title).toMatch(/^The \(token 1\): [+−]\d\.\d{3} \(-?\d+% of the total\)$/);
-    expect(q(root, '[data-role="explained"]').textContent).toContain('after " cat" (position 2, the locked token) → " sat"');
+    expect(q(root, '[data-role="explained"]').textContent).toContain("after “·cat” (position 2, the locked token) → “·sat”");
     // A new method from the page: the trait follows and the kernel is asked.
     const select = q<HTMLSelectElement>(root, 'select[data-control="method"]');
     select.value = "saliency";

@@ -3,7 +3,7 @@ import { cellText, heatmapScale, scaleText } from "./heatmap";
 
 describe("head view heatmap helpers", () => {
   it("reads out a cell and the colour scale", () => {
-    expect(cellText(["a", "</b>"], ["x", "y"], { row: 1, col: 0 }, 0.12345, 2)).toBe('from "</b>" (1) to "x" (0): 0.123 (mean of 2 heads)');
+    expect(cellText(["a", "</b>"], ["x", "y"], { row: 1, col: 0 }, 0.12345, 2)).toBe("from “</b>” (1) to “x” (0): 0.123 (mean of 2 heads)");
     expect(cellText(["a"], ["x"], { row: 0, col: 0 }, 1, 1)).toContain("mean of 1 head)");
     expect(scaleText(0.5, true, 100, 100)).toBe("colour: 0 (background) to 0.50 (strongest); hover a cell for its value");
     expect(scaleText(0.5, false, 100, 4096)).toContain("in the rows shown); 41 keys per pixel column");
