@@ -37,10 +37,11 @@ HOSTILE = [
 ]
 SURROGATES = "\udcff\ud83d"  # lone halves; replaces the last token of the trace
 SEP = "\u241e"
-# The views of the page; each gets its own saved page. ("attribution" joins this list when it lands.)
-VIEWS = ["head", "model", "neuron", "logit_lens", "mlp"]
+# The views of the page; each gets its own saved page.
+VIEWS = ["head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation", "compare"]
 ACTIVE = ("[data-token-index], [data-key-index], [data-position], [data-control='neuron'], "
-          "[data-layer][data-head], .al-cell")
+          "[data-layer][data-head], .al-cell, [data-part], .al-cmp-cell")
+TOKEN_VIEWS = ("head", "neuron", "mlp", "logit_lens", "attribution", "compare")
 DANGEROUS = "script, img, style, iframe, object, embed, link, svg script, [onerror], [onload]"
 WIDTH = 1200
 
@@ -86,8 +87,9 @@ def _page(browser: Any, path: pathlib.Path) -> tuple[Any, dict[str, list[str]]]:
 
 @pytest.mark.parametrize("view", VIEWS)
 def test_hostile_tokens_stay_text_in_every_view(trace: al.Trace, view: str, tmp_path, browser) -> None:
-    lens = al.Lens(trace)
+    lens = al.Lens(trace, compare=trace)  # the compare view sets the run beside itself
     lens.view = view
+    lens.ablate = ["head:1:0", "head:0:1"]  # the ablation view shows its saved run: predictions are tokens too
     path = pathlib.Path(lens.save_html(tmp_path / f"{view}.html"))
     page, log = _page(browser, path)
     try:
@@ -115,9 +117,9 @@ def test_hostile_tokens_stay_text_in_every_view(trace: al.Trace, view: str, tmp_
                          .join('\\n')""",
             root.element_handle(),
         )
-        for token in (HOSTILE[0], HOSTILE[1], HOSTILE[7]) if view in ("head", "neuron", "mlp", "logit_lens") else ():
+        for token in (HOSTILE[0], HOSTILE[1], HOSTILE[7]) if view in TOKEN_VIEWS else ():
             assert token[:12] in shown, f"{view}: {token!r} is not shown as text"
-        if view in ("head", "neuron", "mlp", "logit_lens"):  # invisible characters are made visible
+        if view in TOKEN_VIEWS:  # invisible characters are made visible
             labels = page.evaluate(
                 "(root) => Array.from(root.querySelectorAll('[data-token-index], [data-key-index], [data-position]'),"
                 " e => e.textContent).join('\\n')",
@@ -135,14 +137,14 @@ def test_hostile_tokens_stay_text_in_every_view(trace: al.Trace, view: str, tmp_
         )
         assert widths["scroll"] <= widths["client"] + 2 and widths["doc"] <= WIDTH, f"{view}: {widths}"
         boxes = page.evaluate(
-            """(root) => Array.from(root.querySelectorAll('*')).filter(e => e.textContent.includes('WWWWWWWWWW')
+            """(root) => Array.from(root.querySelectorAll('*')).filter(e => e.textContent.includes('WWWWWW')
                  && e.childElementCount === 0).map(e => ({w: e.getBoundingClientRect().width,
                  text: e.textContent.length, title: (e.closest('[title]') || {title: ''}).title.length}))""",
             root.element_handle(),
         )
         for b in boxes:
             assert b["w"] <= WIDTH / 2 and b["text"] < 200, f"{view}: the 10,000-character token is drawn whole: {b}"
-        if view in ("head", "mlp"):
+        if view in ("head", "mlp", "attribution", "compare"):
             assert any(b["title"] >= len(LONG) for b in boxes), f"{view}: no full text on hover for the long token"
         page.screenshot(path=str(tmp_path / f"{view}.png"))
         shots = pathlib.Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"

@@ -104,6 +104,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       }
       status.setAttribute("data-state", st.state);
       section.setAttribute("data-state", st.state);
+      readout.textContent = "";
       for (const c of chips) {
         c.style.removeProperty("background");
         c.style.removeProperty("color");
