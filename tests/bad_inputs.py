@@ -114,6 +114,25 @@ def _seq2seq_matrix() -> Any:
     return _al().trace(build("t5", "eager"), tok, "the cat sat", target="le chat").attribute_matrix()
 
 
+def _compare_other_model() -> Any:
+    from transformers import AutoTokenizer
+
+    from attnlens.analysis.compare import compare_traces
+    from families import NoSegments, build, minilm_dir
+
+    tok = NoSegments(AutoTokenizer.from_pretrained(minilm_dir()))
+    return compare_traces(_trace(), _al().trace(build("gpt2", "sdpa"), tok, "When Mary and John went"))
+
+
+def _compare(*args: Any, **kwargs: Any) -> Callable[[], Any]:
+    def run() -> Any:
+        from attnlens.analysis.compare import compare_traces
+
+        return compare_traces(*args, **kwargs)
+
+    return run
+
+
 def _traitlets_error() -> type[BaseException]:
     import traitlets
 
@@ -156,6 +175,8 @@ CASES: list[Case] = [
     Case("API", "attribution matrix row with no earlier token", lambda: _trace().attribute_matrix(rows=[0]),
          ValueError),
     Case("API", "attribution matrix with no rows", lambda: _trace().attribute_matrix(rows=[]), ValueError),
+    Case("API", "comparison of traces from two different models", _compare_other_model, ValueError),
+    Case("API", "comparison with k ≤ 0", lambda: _compare(_trace(), _trace(), k=0)(), ValueError),
 ]
 
 
