@@ -110,15 +110,6 @@ def _page(request: dict[str, Any]) -> Callable[[], Any]:
     return run
 
 
-def _compare_other_model() -> Any:
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    model, tok = _bundled()
-    cfg = LlamaConfig(**{**model.config.to_dict(), "num_hidden_layers": 1})
-    other = _al().trace(LlamaForCausalLM(cfg).eval(), tok, "the cat")
-    return _al().compare(_trace(), other)
-
-
 def _encoder_matrix() -> Any:
     from transformers import AutoModel, AutoTokenizer
 
@@ -135,6 +126,34 @@ def _seq2seq_matrix() -> Any:
 
     tok = NoSegments(AutoTokenizer.from_pretrained(minilm_dir()))
     return _al().trace(build("t5", "eager"), tok, "the cat sat", target="le chat").attribute_matrix()
+
+
+def _other_model_trace() -> Any:
+    from transformers import AutoTokenizer
+
+    from families import NoSegments, build, minilm_dir
+
+    tok = NoSegments(AutoTokenizer.from_pretrained(minilm_dir()))
+    return _al().trace(build("gpt2", "sdpa"), tok, "When Mary and John went")
+
+
+def _compare_other_model() -> Any:
+    from attnlens.analysis.compare import compare_traces
+
+    return compare_traces(_trace(), _other_model_trace())
+
+
+def _lens_compare_other_model() -> Any:
+    return _al().compare(_trace(), _other_model_trace())
+
+
+def _compare(*args: Any, **kwargs: Any) -> Callable[[], Any]:
+    def run() -> Any:
+        from attnlens.analysis.compare import compare_traces
+
+        return compare_traces(*args, **kwargs)
+
+    return run
 
 
 def _traitlets_error() -> type[BaseException]:
@@ -164,7 +183,7 @@ CASES: list[Case] = [
     Case("API", "attributions under torch.inference_mode", _no_inference_mode, ValueError),
     Case("API", "ablation of a head that does not exist", lambda: _trace().ablate(heads=[(0, 9)]), ValueError),
     Case("API", "Lens of something that is not a Trace", lambda: _al().Lens("some text"), TypeError),
-    Case("API", "`al.compare` of runs of two different models", _compare_other_model, ValueError),
+    Case("API", "`al.compare` (the widget) of runs of two different models", _lens_compare_other_model, ValueError),
     Case("widget", "`lens.layer` out of range", _set("layer", 5), _traitlets_error()),
     Case("widget", "`lens.heads` with a duplicate", _set("heads", [1, 1]), _traitlets_error()),
     Case("widget", "`lens.view` unknown", _set("view", "sankey"), _traitlets_error()),
@@ -189,6 +208,8 @@ CASES: list[Case] = [
     Case("API", "attribution matrix row with no earlier token", lambda: _trace().attribute_matrix(rows=[0]),
          ValueError),
     Case("API", "attribution matrix with no rows", lambda: _trace().attribute_matrix(rows=[]), ValueError),
+    Case("API", "comparison of traces from two different models", _compare_other_model, ValueError),
+    Case("API", "comparison with k ≤ 0", lambda: _compare(_trace(), _trace(), k=0)(), ValueError),
 ]
 
 

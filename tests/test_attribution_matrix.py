@@ -111,3 +111,19 @@ def test_encoder_and_seq2seq_models_are_refused(minilm_tokenizer) -> None:
     seq2seq = al.trace(build("t5", "eager"), NoSegments(minilm_tokenizer), "the cat sat", target="le chat")
     with pytest.raises(ValueError, match=r"this t5 model is an encoder-decoder"):
         seq2seq.attribute_matrix()
+
+
+def test_a_model_in_training_mode_is_explained_in_eval_mode_and_left_training() -> None:
+    model, tokenizer = load()
+    tr = al.trace(model, tokenizer, TEXT)
+    expected = tr.attribute(method="saliency")
+    model.train()
+    modes = [m.training for m in model.modules()]
+    assert all(modes)
+    np.testing.assert_array_equal(tr.attribute(method="saliency"), expected)
+    assert [m.training for m in model.modules()] == modes
+    model.eval()
+    model.model.layers[0].train()  # a mix: only what was training goes back to training
+    modes = [m.training for m in model.modules()]
+    tr.attribute(method="saliency")
+    assert [m.training for m in model.modules()] == modes

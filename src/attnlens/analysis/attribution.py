@@ -78,7 +78,7 @@ def _token_id(trace: Trace, token: int | str, what: str) -> int:
 def resolve_target(
     trace: Trace, target: int | str | None, position: int | None, contrast: int | str | None
 ) -> AttributionTarget:
-    if trace.vocab_size is None:
+    if trace.stored_logits is None and trace._unembed is None:  # trace.vocab_size is None, without a matmul
         raise ValueError(
             f"this {trace.model_type} model has no language-model head, so it predicts no token to explain; "
             "load it with AutoModelForCausalLM / AutoModelForMaskedLM"
@@ -183,8 +183,11 @@ def explain(trace: Trace, goal: AttributionTarget, method: str, n_steps: int, n_
     device = next(model.parameters()).device
     encoded = trace._encoded
     inputs = {k: v.to(device) for k, v in {"input_ids": encoded.input_ids, **encoded.extra}.items()}
-    flags = [(m, m.training) for m in model.modules()]
-    model.eval()
+    # eval mode for dropout; a model already there (from_pretrained) is left untouched, as setting
+    # .training on every submodule costs more than a small model's forward pass
+    training = [m for m in model.modules() if m.training]
+    if training:
+        model.eval()
     try:
         with torch.enable_grad():
             embeds = model.get_input_embeddings()(inputs["input_ids"]).detach()
@@ -193,8 +196,8 @@ def explain(trace: Trace, goal: AttributionTarget, method: str, n_steps: int, n_
             baseline = baseline_embeddings(model, trace._tokenizer, embeds)
             result = explainer.attribute(embeds, **captum_kwargs(method, embeds, baseline, n_steps, n_samples))
     finally:
-        for module, training in flags:
-            module.training = training
+        for module in training:
+            module.training = True
     values = result.detach().float()[0]
     per_token = values.sum(-1) if method in GRADIENT_METHODS else values[:, 0]
     return per_token.cpu().numpy()

@@ -10,11 +10,12 @@ import anywidget
 import traitlets
 
 from attnlens.analysis.attribution import METHODS
+from attnlens.analysis.compare import check_same_model
 from attnlens.capture.trace import Trace
 from attnlens.widget.protocol import RERUNS, SEED_BYTES, answer, chunked, inline_nbytes, inline_reply
 from attnlens.widget.session import Session
 from attnlens.widget.static_repr import with_static
-from attnlens.widget.views.compare import check_comparable, input_text
+from attnlens.widget.views.compare import input_text
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 VIEWS = ("head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation", "compare")
@@ -113,7 +114,7 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         meta = trace_meta(trace)
         meta["compare"] = {"version": 0, "text_a": input_text(trace), "text_b": ""}
         if compare is not None:
-            check_comparable(trace, compare)
+            check_same_model(trace, compare)
             version = self._session.add_run(compare)
             meta["compare"].update(version=version, text_b=input_text(compare))
         self._suppress_next_repr = False

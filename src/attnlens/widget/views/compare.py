@@ -7,19 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from attnlens.analysis.compare import align_tokens
+from attnlens.analysis.compare import align_tokens, compare_traces
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_array
 from attnlens.widget.views.ablation import top_k_change
 from attnlens.widget.views.attribution import probabilities, token_text
-
-
-def check_comparable(a: Trace, b: Trace) -> None:
-    if (a.model_name, a.n_layers, a.n_heads, list(a.stacks)) != (b.model_name, b.n_layers, b.n_heads, list(b.stacks)):
-        raise ValueError(
-            f"cannot compare a run of {a.model_name!r} ({a.n_layers} layers × {a.n_heads} heads) with one of "
-            f"{b.model_name!r} ({b.n_layers} × {b.n_heads}): trace both texts with the same model"
-        )
 
 
 def _aligned(attention: np.ndarray, index: list[int | None]) -> np.ndarray:
@@ -37,14 +29,15 @@ def last_position(trace: Trace) -> int:
 
 
 def compare_arrays(a: Trace, b: Trace, stack: str, layer: int) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    pairs = align_tokens(a.tokens, b.tokens)
+    cmp = compare_traces(a, b, stack=stack)
+    pairs = cmp.pairs
     arrays = {
         "a": encode_array(_aligned(a.attention(layer, stack=stack), [p[0] for p in pairs]), "float16"),
         "b": encode_array(_aligned(b.attention(layer, stack=stack), [p[1] for p in pairs]), "float16"),
     }
     data: dict[str, Any] = {
         "pairs": [list(p) for p in pairs],
-        "changed": [i is None or j is None or a.tokens[i] != b.tokens[j] for i, j in pairs],
+        "changed": cmp.changed,
         "tokens_b": list(b.tokens),
     }
     if a.vocab_size is not None:
