@@ -192,7 +192,7 @@ def test_saved_page_shows_kept_answers_and_says_what_needs_a_kernel(
         view.locator('select[data-control="method"]').select_option("lime")
         errored = "() => document.querySelector('.al-attribution').dataset.state === 'error'"
         page.wait_for_function(errored, timeout=2000)
-        status = view.locator(".al-status").text_content() or ""
+        status = view.locator(".al-status").first.text_content() or ""
         assert "was not saved in this page; it needs a running kernel" in status, status
         assert requests == [url] and not errors, (requests, errors)
     finally:
