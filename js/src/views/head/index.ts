@@ -11,7 +11,7 @@ import { h, listen } from "../../dom";
 import type { Selection, Store } from "../../store";
 import { watchTheme, type Theme } from "../../theme";
 import type { LayerAttention, ViewHandle } from "../../types";
-import { frameScheduler, sizeCanvas, themeReader, type ViewData } from "../common/index";
+import { frameScheduler, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData } from "../common/index";
 import { scrollToShow, visibleWindow, type Window } from "../common/geometry";
 import { cellText, HINT_HEATMAP, heatmapLut, heatmapScale, KEYS_HEIGHT, keyLabels, MIN_KEY_LABEL_WIDTH, paintHeatRows, scaleText } from "./heatmap";
 import { columnChars, tokenLabels } from "./labels";
@@ -339,6 +339,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   }
 
   // ---- subscriptions ------------------------------------------------------------------------
+  const shownReply = () => replySignature(attention.get(store.get().layer), attention.state(store.get().layer));
   attention.ensure(store.get().layer);
   cleanups.push(
     store.subscribe((s, prev) => {
@@ -358,10 +359,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       if (s.layer !== prev.layer || s.heads !== prev.heads || s.token !== prev.token || s.mode !== prev.mode) sched.soon();
       else sched.schedule();
     }),
-    attention.subscribe(() => {
-      syncDom();
-      sched.schedule();
-    }),
+    attention.subscribe(whenChanged(shownReply, () => (syncDom(), sched.schedule()))),
     watchTheme(doc, () => {
       themes.reset();
       sched.schedule();
