@@ -76,29 +76,30 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokens", type=int, default=512)
     ap.add_argument("--changes", type=int, default=20)
-    ap.add_argument("--runs", type=int, default=3, help="fresh notebook page (and kernel) per run")
+    ap.add_argument("--runs", type=int, default=3, help="fresh JupyterLab server, page and kernel per run")
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--heads", type=int, default=2)
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright
 
-    base = Path(tempfile.mkdtemp(prefix="attnlens-bench-lab-"))
-    server = start_server(base)
     results = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            for run in range(args.runs):
-                name = f"bench_{run}.ipynb"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        version = browser.version
+        for _ in range(args.runs):
+            # A fresh server (and workspace) per run: a second notebook in one Lab workspace picked up the
+            # first one's session and lost its kernel.
+            server = start_server(Path(tempfile.mkdtemp(prefix="attnlens-bench-lab-")))
+            try:
+                name = "bench.ipynb"
                 nb = nbformat.v4.new_notebook()
                 nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
                 nbformat.write(nb, str(server.root / name))
                 results.append(measure_once(browser, server, name, args))
-            version = browser.version
-            browser.close()
-    finally:
-        server.stop()
+            finally:
+                server.stop()
+        browser.close()
 
     paints = [r["firstPaint"] for r in results]
     medians = [statistics.median(r["changes"]) for r in results]
