@@ -94,15 +94,21 @@ def text_of(tokenizer, n: int) -> str:
     return text
 
 
-def build_page(n: int, layers: int, heads: int, tokenizer, out: Path) -> tuple[Path, float, int]:
+def build_lens(n: int, layers: int, heads: int, tokenizer) -> al.Lens:
+    """The benchmark's Lens: a random GPT-2-shaped model traced on n tokens, views VIEWS."""
     config = GPT2Config(n_layer=layers, n_head=heads, n_embd=64, n_positions=max(4096, n),
                         vocab_size=tokenizer.vocab_size, initializer_range=0.3)
     torch.manual_seed(0)
     model = GPT2LMHeadModel(config).eval()
-    t = time.perf_counter()
     tr = al.trace(model, tokenizer, text_of(tokenizer, n))
     lens = al.Lens(tr)
     lens.view = VIEWS
+    return lens
+
+
+def build_page(n: int, layers: int, heads: int, tokenizer, out: Path) -> tuple[Path, float, int]:
+    t = time.perf_counter()
+    lens = build_lens(n, layers, heads, tokenizer)
     path = out / f"bench-{n}.html"
     lens.save_html(path)
     return path, time.perf_counter() - t, path.stat().st_size

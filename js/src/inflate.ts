@@ -46,17 +46,24 @@ export async function inflate(bytes: Uint8Array, expected?: number): Promise<Dat
     .write(bytes as Uint8Array<ArrayBuffer>)
     .then(() => writer.close())
     .catch(() => undefined);
-  const reader = ds.readable.getReader();
-  const chunks: Uint8Array[] = [];
   try {
+    if (typeof Response === "function") {
+      // The browser joins the chunks natively (a JS copy of 33 MB in small chunks took ~200 ms).
+      const buf = await new Response(ds.readable).arrayBuffer();
+      if (expected !== undefined && buf.byteLength !== expected) concatChunks([new Uint8Array(buf)], expected); // throws
+      return new DataView(buf);
+    }
+    const reader = ds.readable.getReader();
+    const chunks: Uint8Array[] = [];
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
     }
+    const out = concatChunks(chunks, expected);
+    return new DataView(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
+    if (err instanceof Error && err.message.includes("the page is damaged")) throw err;
     throw new Error(`attnlens: a saved buffer does not inflate (${err instanceof Error ? err.message : String(err)}); the page is damaged`);
   }
-  const out = concatChunks(chunks, expected);
-  return new DataView(out.buffer, out.byteOffset, out.byteLength);
 }

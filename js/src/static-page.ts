@@ -98,7 +98,7 @@ function packedSize(r: SavedReply): number {
 /**
  * An in-page model for one embedded state. Replies without compressed buffers seed the page's
  * `_replies` at once (decoded lazily by the widget's reply cache). Replies with compressed buffers are
- * inflated when the page asks for them and, after the first paint, in the background (first come,
+ * inflated when the page asks for them and, once those answers are out, in the background (first come,
  * first kept, up to BACKGROUND_BYTES), and handed over as reply messages, as a kernel would.
  * Requests for other keys are answered with an error that says they need a running kernel.
  */
@@ -131,6 +131,7 @@ export function modelFromState(state: Record<string, unknown>): MemoryModel {
     }
   };
   let background = false;
+  let inFlight = 0;
   /** Inflate the replies not asked for yet, then hand them over in one task (one redraw, not one each). */
   const inflateRest = (model: MemoryModel) => {
     if (background || packed.size === 0) return;
@@ -172,7 +173,11 @@ export function modelFromState(state: Record<string, unknown>): MemoryModel {
             model.emitCustom({ kind: "error", key, id, message: notSavedMessage(key) });
             return;
           }
-          void deliver(model, key, r, id).then(() => setTimeout(() => inflateRest(model), 100));
+          inFlight++;
+          void deliver(model, key, r, id).then(() => {
+            // The background starts once every answer asked for so far is out (it shares the main thread).
+            if (--inFlight === 0) setTimeout(() => inFlight === 0 && inflateRest(model), 200);
+          });
         }, 0);
       },
     },

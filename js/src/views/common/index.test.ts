@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
-import { frameScheduler, themeReader } from "./index";
+import { frameScheduler, replySignature, themeReader, whenChanged } from "./index";
 
 /** A window whose animation frames run only when the test says so. */
 function fakeWindow() {
@@ -79,5 +79,32 @@ describe("themeReader", () => {
     t.reset();
     expect(t.get().dark).toBe(false);
     el.remove();
+  });
+});
+
+describe("reply notifications", () => {
+  it("whenChanged runs only when what the view shows changed (by identity)", () => {
+    let value: object | string = "loading:";
+    let runs = 0;
+    const fire = whenChanged(() => value, () => runs++);
+    fire();
+    fire();
+    expect(runs).toBe(1);
+    const reply = { arrays: {} };
+    value = reply;
+    fire();
+    fire(); // another key arrived: same reply object
+    expect(runs).toBe(2);
+    value = { arrays: {} }; // the same key replaced
+    fire();
+    expect(runs).toBe(3);
+  });
+
+  it("replySignature is the reply when it is in, else its state and message", () => {
+    const r = {};
+    expect(replySignature(r, { state: "ready" })).toBe(r);
+    expect(replySignature(undefined, { state: "loading" })).toBe("loading:");
+    expect(replySignature(undefined, { state: "error", message: "boom" })).toBe("error:boom");
+    expect(replySignature(undefined, { state: "error", message: "a" })).not.toBe(replySignature(undefined, { state: "error", message: "b" }));
   });
 });

@@ -1,7 +1,7 @@
 /** What every view receives, and small helpers shared by the views (frame scheduling, canvas sizing). */
 import type { ReplyCache } from "../../replies";
 import type { Selection, Store } from "../../store";
-import type { AttentionSource, Meta, StackMeta, ViewHandle } from "../../types";
+import type { AttentionSource, LayerState, Meta, StackMeta, ViewHandle } from "../../types";
 import { readTheme, type Theme } from "../../theme";
 import { canvasScale } from "./geometry";
 
@@ -99,6 +99,25 @@ export function themeReader(el: Element): { get(): Theme; reset(): void } {
     reset() {
       theme = null;
     },
+  };
+}
+
+/** What a view shows of one reply: the decoded object when it is in, else its state and message. */
+export function replySignature(value: object | undefined, st: LayerState): object | string {
+  return value ?? `${st.state}:${"message" in st ? st.message : ""}`;
+}
+
+/**
+ * A reply listener that calls `fn` only when `read()` changed since the last call (by identity): every
+ * reply of the widget notifies every view, and a reply another view asked for must not redraw this one.
+ */
+export function whenChanged(read: () => unknown, fn: () => void): () => void {
+  let last: unknown = whenChanged; // never equal to a read value: the first call runs fn
+  return () => {
+    const now = read();
+    if (now === last) return;
+    last = now;
+    fn();
   };
 }
 

@@ -11,12 +11,12 @@ import { h, listen } from "../../dom";
 import type { Selection, Store } from "../../store";
 import { watchTheme, type Theme } from "../../theme";
 import type { LayerAttention, ViewHandle } from "../../types";
-import { frameScheduler, sizeCanvas, themeReader, type ViewData } from "../common/index";
+import { frameScheduler, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData } from "../common/index";
 import { scrollToShow, visibleWindow, type Window } from "../common/geometry";
 import { cellText, HINT_HEATMAP, heatmapLut, heatmapScale, KEYS_HEIGHT, keyLabels, MIN_KEY_LABEL_WIDTH, paintHeatRows, scaleText } from "./heatmap";
 import { columnChars, tokenLabels } from "./labels";
 import { focusWeights, meanRows, selectLines, type Focus, type LineSelection, type Side } from "./layout";
-import { HINT_LINES, linesWidthFor, OVERVIEW_MAX_LINES, paintLines } from "./lines";
+import { cachedPaint, HINT_LINES, linesWidthFor, Lru, objectId, OVERVIEW_MAX_LINES, paintLines } from "./lines";
 
 export { LINES_MAX_WIDTH, LINES_MIN_WIDTH, linesWidthFor } from "./lines";
 
@@ -28,10 +28,8 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const doc = el.ownerDocument;
   const win = doc.defaultView;
   const { attention } = data;
-  const qTokens = data.queryTokens;
-  const kTokens = data.keyTokens;
-  const nq = qTokens.length;
-  const nk = kTokens.length;
+  const [qTokens, kTokens] = [data.queryTokens, data.keyTokens];
+  const [nq, nk] = [qTokens.length, kTokens.length];
   const nRows = Math.max(nq, nk);
   const cleanups: (() => void)[] = [];
 
@@ -113,6 +111,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const themes = themeReader(section);
   let theme: Theme = themes.get();
   const lutFor = heatmapLut();
+  const overviews = new Lru<{ bitmap: HTMLCanvasElement; value: LineSelection }>(6);
   const heatmapMax = heatmapScale();
 
   const lenOf = (side: Side) => (side === "left" ? nq : nk);
@@ -213,8 +212,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   }
 
   function placeCanvas(canvas: HTMLCanvasElement): { top: number; height: number } {
-    const height = canvasHeight();
-    const top = canvasTop();
+    const [height, top] = [canvasHeight(), canvasTop()];
     canvas.style.top = `${rowsTop + top}px`;
     return { top, height };
   }
@@ -224,11 +222,16 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const { top, height } = placeCanvas(linesCanvas);
     const rows = windowOf(att.nq);
     const win = { rows, cols: windowOf(att.nk), reach: rows.end - rows.start };
-    const sel = selectLines(att, s.heads, focus, undefined, focus ? undefined : OVERVIEW_MAX_LINES, win);
+    const select = () => selectLines(att, s.heads, focus, undefined, focus ? undefined : OVERVIEW_MAX_LINES, win);
     const ctx = sizeCanvas(linesCanvas, cssW, height);
-    if (!ctx) return sel;
-    paintLines(ctx, sel.lines, { width: cssW, top, rowHeight: ROW_HEIGHT, focused: focus !== null, bgRgb: theme.bgRgb });
-    return sel;
+    if (!ctx) return select();
+    // The overview (no focus) of a layer is kept as a bitmap: going back to a layer only copies it.
+    const key = focus ? "" : `${objectId(att)}|${s.heads.join(",")}|${rows.start}|${cssW}x${height}|${top}|${theme.bg}|${linesCanvas.width}`;
+    return cachedPaint(ctx, overviews, key, cssW, height, (c) => {
+      const sel = select();
+      paintLines(c, sel.lines, { width: cssW, top, rowHeight: ROW_HEIGHT, focused: focus !== null, bgRgb: theme.bgRgb });
+      return sel;
+    });
   }
 
   function drawHeatmap(s: Readonly<Selection>, att: LayerAttention) {
@@ -317,13 +320,9 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       return;
     }
     section.classList.remove("al-pending");
-    if (s.heads.length === 0) {
-      status.textContent = "No head is shown: click a head above to show it.";
-      status.setAttribute("data-state", "empty");
-    } else {
-      status.textContent = "";
-      status.setAttribute("data-state", "ready");
-    }
+    const none = s.heads.length === 0;
+    status.textContent = none ? "No head is shown: click a head above to show it." : "";
+    status.setAttribute("data-state", none ? "empty" : "ready");
     if (heat) {
       drawHeatmap(s, att);
     } else {
@@ -339,6 +338,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   }
 
   // ---- subscriptions ------------------------------------------------------------------------
+  const shownReply = () => replySignature(attention.get(store.get().layer), attention.state(store.get().layer));
   attention.ensure(store.get().layer);
   cleanups.push(
     store.subscribe((s, prev) => {
@@ -358,10 +358,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       if (s.layer !== prev.layer || s.heads !== prev.heads || s.token !== prev.token || s.mode !== prev.mode) sched.soon();
       else sched.schedule();
     }),
-    attention.subscribe(() => {
-      syncDom();
-      sched.schedule();
-    }),
+    attention.subscribe(whenChanged(shownReply, () => (syncDom(), sched.schedule()))),
     watchTheme(doc, () => {
       themes.reset();
       sched.schedule();

@@ -3,6 +3,7 @@
  * per head, opacity bucket and run of segments, which keeps 10^4 lines fast).
  */
 import { headColor, type RGB } from "../../colors";
+import { sizeCanvas } from "../common/index";
 import { rowCenter, type Line } from "./layout";
 
 /** Width of the lines canvas: the room left by the two label columns, within these bounds (CSS px). */
@@ -61,4 +62,61 @@ export function paintLines(
     }
   }
   ctx.globalAlpha = 1;
+}
+
+/** A small least-recently-used map: the overview of the last few layers, so scrubbing back is a blit. */
+export class Lru<V> {
+  private readonly items = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    const v = this.items.get(key);
+    if (v !== undefined) {
+      this.items.delete(key);
+      this.items.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: V): void {
+    this.items.delete(key);
+    this.items.set(key, value);
+    while (this.items.size > this.max) this.items.delete(this.items.keys().next().value as string);
+  }
+  get size(): number {
+    return this.items.size;
+  }
+}
+
+/** Identity of an attention object (a replaced reply gets a new one), for cache keys. */
+const ids = new WeakMap<object, number>();
+let nextId = 1;
+export function objectId(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = nextId++));
+  return id;
+}
+
+/**
+ * Paint through `cache`: a hit copies the kept bitmap onto `ctx` (width × height CSS px); a miss paints
+ * into a new bitmap of the same size, keeps it and copies it. An empty key paints onto `ctx` directly.
+ */
+export function cachedPaint<T>(
+  ctx: CanvasRenderingContext2D,
+  cache: Lru<{ bitmap: HTMLCanvasElement; value: T }>,
+  key: string,
+  width: number,
+  height: number,
+  paint: (c: CanvasRenderingContext2D) => T,
+): T {
+  const hit = key ? cache.get(key) : undefined;
+  if (hit) {
+    ctx.drawImage(hit.bitmap, 0, 0, width, height);
+    return hit.value;
+  }
+  const bitmap = key ? ctx.canvas.ownerDocument.createElement("canvas") : null;
+  const target = bitmap ? sizeCanvas(bitmap, width, height) : ctx;
+  if (!bitmap || !target) return paint(ctx);
+  const value = paint(target);
+  cache.set(key, { bitmap, value });
+  ctx.drawImage(bitmap, 0, 0, width, height);
+  return value;
 }

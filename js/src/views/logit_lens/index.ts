@@ -10,7 +10,7 @@ import type { Store } from "../../store";
 import { watchTheme } from "../../theme";
 import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
-import { activeToken, frameScheduler, pendingText, sizeCanvas, themeReader, type ViewData } from "../common/index";
+import { activeToken, frameScheduler, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData } from "../common/index";
 import { scrollToShow, visibleWindow } from "../common/geometry";
 import { CELL_H, CELL_W, HEADER_H, LABEL_W, lensCellAt, readLens, topK, type LensTable } from "./layout";
 
@@ -235,7 +235,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       if (s.layer !== prev.layer || s.token !== prev.token) sched.soon();
       else if (s.hover !== prev.hover) sched.schedule();
     }),
-    replies.subscribe(() => sched.schedule()),
+    replies.subscribe(whenChanged(() => replySignature(replies.get(key), replies.state(key)), () => sched.schedule())),
     watchTheme(doc, () => {
       themes.reset();
       sched.schedule();

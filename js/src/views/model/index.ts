@@ -11,7 +11,7 @@ import type { Store } from "../../store";
 import { watchTheme } from "../../theme";
 import type { ViewHandle } from "../../types";
 import { togglePart } from "../ablation/spec";
-import { frameScheduler, pendingText, sizeCanvas, themeReader, type ViewData } from "../common/index";
+import { frameScheduler, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData } from "../common/index";
 import { GAP, LABEL_H, LABEL_W, modelGrid, type ModelGrid } from "./layout";
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
@@ -256,7 +256,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
         sched.soon();
       }
     }),
-    replies.subscribe(() => sched.schedule()),
+    replies.subscribe(whenChanged(() => replySignature(replies.get(key), replies.state(key)), () => sched.schedule())),
     watchTheme(doc, () => {
       themes.reset();
       painted = "";
