@@ -22,7 +22,8 @@ import { decodeBase64 } from "./base64";
 import { decodeIntegers, decodeScaled, halfTable } from "./decode";
 import type { AnyModel, AttentionSource, DType, EncodedArray, LayerAttention, LayerState } from "./types";
 
-export const NO_KERNEL_MESSAGE = "this needs a running kernel";
+/** No answer in time: no kernel, or one that does not have this widget (a reopened notebook). */
+export const NO_KERNEL_MESSAGE = "this needs a running kernel, and none answered (in a reopened notebook, run the cell again)";
 export const KERNEL_GONE_MESSAGE = "the kernel that made this widget is gone (restarted or shut down); run the cell again";
 /** Most bytes of one message from the page to the kernel. */
 export const MAX_SEND_BYTES = 1 << 20;
@@ -311,6 +312,11 @@ export class ReplyCache {
       e.timer = undefined;
       if (this.entries.get(key) === e) onTimeout();
     }, this.timeoutMs);
+  }
+
+  /** Whether the kernel behind this widget is known to be gone (then syncing traits is pointless). */
+  get kernelLost(): boolean {
+    return this.kernelGone;
   }
 
   /** Last error from Python not tied to a request, if any. */
