@@ -162,7 +162,9 @@ def test_saved_notebook_reopens_without_a_kernel_as_it_was(context: Any, jupyter
     page.wait_for_function(WAIT_KERNEL_IDLE, timeout=90_000, polling=200)
     new_kernel = page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
     assert new_kernel != kernel_id and kernel_id not in [k["id"] for k in jupyter_server.api("/api/kernels")]
-    counts = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets.map(c => c.model.executionCount)")
+    counts = page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.content.widgets.map(c => c.model.executionCount)"
+    )
     assert counts == [1], counts  # the cell's saved output, not run again
     root = page.locator(".attnlens").first
     try:
@@ -170,9 +172,11 @@ def test_saved_notebook_reopens_without_a_kernel_as_it_was(context: Any, jupyter
     except Exception as err:
         page.screenshot(path=str(SCREENSHOTS / "lab-reopened-failed.png"), full_page=True)
         outputs = page.evaluate(
-            "() => Array.from(document.querySelectorAll('.jp-OutputArea-output')).map(o => o.className + ': ' + o.innerHTML.slice(0, 400))"
+            "() => Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+            ".map(o => o.className + ': ' + o.innerHTML.slice(0, 400))"
         )
-        pytest.fail(f"the reopened notebook shows no widget: {err}\noutputs: {outputs}\nerrors: {log.console_errors[-8:]} {log.page_errors[-4:]}")
+        errors = [*log.console_errors[-8:], *log.page_errors[-4:]]
+        pytest.fail(f"the reopened notebook shows no widget: {err}\noutputs: {outputs}\nerrors: {errors}")
     # As it was: the same selection, layer 1's attention drawn, the model view and the attribution.
     wait_attr(page, root, "data-layer", "1")
     wait_attr(page, root, "data-token", str(TOKEN))
@@ -197,13 +201,11 @@ def test_saved_notebook_reopens_without_a_kernel_as_it_was(context: Any, jupyter
     page.close()
 
 
-def test_old_output_after_a_kernel_restart_says_the_kernel_is_gone(
-    context: Any, jupyter_server: JupyterServer
-) -> None:
+def test_old_output_after_a_kernel_restart_says_the_kernel_is_gone(context: Any, jupyter_server: JupyterServer) -> None:
     page, log, root = open_run(context, jupyter_server, "e2e_restart.ipynb")
     view = root.locator(".al-attribution")
     wait_state(page, view, "ready")
-    page.evaluate("async () => { await window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart(); }")
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
     page.wait_for_function(WAIT_KERNEL_IDLE, timeout=60_000, polling=200)
     # The old output is still there, drawn from what it holds.
     assert root.is_visible() and root.get_attribute("data-drawn-layer") == "0"
