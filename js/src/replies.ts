@@ -12,12 +12,19 @@
  *
  * Seeded from the `_replies` trait (`{key: reply}` with each array's `buffer` the DataView itself, or
  * `{base64}` in a static page; decoded lazily, on first use). One cache per widget instance.
+ *
+ * A kernel restart or shutdown leaves old outputs with a dead comm: the widget manager fires
+ * `comm_live_update` (ipywidgets sets `comm_live = false`), `comm:close` comes when Python closes
+ * the widget, and `send` throws on a disposed comm. Any of these marks the cache `kernelGone`: open
+ * and later requests say so at once (KERNEL_GONE_MESSAGE) instead of timing out as "no kernel".
  */
 import { decodeBase64 } from "./base64";
 import { decodeIntegers, decodeScaled, halfTable } from "./decode";
 import type { AnyModel, AttentionSource, DType, EncodedArray, LayerAttention, LayerState } from "./types";
 
-export const NO_KERNEL_MESSAGE = "this needs a running kernel";
+/** No answer in time: no kernel, or one that does not have this widget (a reopened notebook). */
+export const NO_KERNEL_MESSAGE = "this needs a running kernel, and none answered (in a reopened notebook, run the cell again)";
+export const KERNEL_GONE_MESSAGE = "the kernel that made this widget is gone (restarted or shut down); run the cell again";
 /** Most bytes of one message from the page to the kernel. */
 export const MAX_SEND_BYTES = 1 << 20;
 
@@ -125,6 +132,8 @@ export class ReplyCache {
   private readonly timeoutMs: number;
   private readonly onTraitChange = () => this.seed();
   private readonly onCustom = (content: unknown, buffers?: unknown[]) => this.receive(content, buffers);
+  private readonly onCommDead = () => this.loseKernel();
+  private kernelGone = false;
 
   constructor(
     private readonly model: AnyModel,
@@ -134,6 +143,24 @@ export class ReplyCache {
     this.seed();
     model.on("change:_replies", this.onTraitChange);
     model.on("msg:custom", this.onCustom);
+    // Fired after render only when the comm dies (the manager sets comm_live before views exist).
+    model.on("comm_live_update", this.onCommDead);
+    model.on("comm:close", this.onCommDead);
+  }
+
+  /** The kernel behind this widget is gone: every request still waiting, and every later one, says so. */
+  private loseKernel(): void {
+    if (this.kernelGone || this.destroyed) return;
+    this.kernelGone = true;
+    for (const e of this.entries.values()) {
+      if (e.raw || e.error || !(e.requested || e.workingSince !== undefined || e.chunks)) continue;
+      if (e.timer !== undefined) clearTimeout(e.timer);
+      e.timer = undefined;
+      e.chunks = undefined;
+      e.workingSince = undefined;
+      e.noKernel = true;
+    }
+    this.notify();
   }
 
   private entry(key: string): Entry {
@@ -159,8 +186,9 @@ export class ReplyCache {
     let changed = false;
     for (const [key, reply] of Object.entries(value)) {
       if (!isObject(reply) || !isObject(reply.arrays)) continue;
-      const e = this.entries.get(key);
-      if (e?.raw && e.raw.arrays === reply.arrays) continue;
+      // A key names one answer: one the page holds already (a reply, or an earlier seed) is kept, so
+      // Python adding answers to the trait (for a saved notebook) does not decode everything again.
+      if (this.entries.get(key)?.raw) continue;
       this.put(key, {
         what: String(reply.what ?? key.split(":")[0]),
         arrays: reply.arrays as Record<string, EncodedArray>,
@@ -286,6 +314,11 @@ export class ReplyCache {
     }, this.timeoutMs);
   }
 
+  /** Whether the kernel behind this widget is known to be gone (then syncing traits is pointless). */
+  get kernelLost(): boolean {
+    return this.kernelGone;
+  }
+
   /** Last error from Python not tied to a request, if any. */
   lastError(): string | null {
     return this.globalError;
@@ -326,7 +359,7 @@ export class ReplyCache {
     const e = this.entries.get(key);
     if (e?.raw) return { state: "ready" };
     if (e?.error) return { state: "error", message: e.error };
-    if (e?.noKernel) return { state: "no-kernel", message: NO_KERNEL_MESSAGE };
+    if (e?.noKernel) return { state: "no-kernel", message: this.kernelGone ? KERNEL_GONE_MESSAGE : NO_KERNEL_MESSAGE };
     if (e?.workingSince !== undefined) return { state: "loading", since: e.workingSince };
     return { state: "loading" };
   }
@@ -351,10 +384,17 @@ export class ReplyCache {
       this.notify();
       return key;
     }
+    if (this.kernelGone) {
+      e.noKernel = true; // read by the caller's state(); no notify inside a view's draw
+      return key;
+    }
     try {
       this.model.send(msg);
     } catch {
-      // No comm (no kernel): the timeout below reports it.
+      // A disposed comm (the kernel was shut down or restarted). Without any comm, send does
+      // nothing and the timeout below reports it.
+      this.loseKernel();
+      return key;
     }
     e.timer = setTimeout(() => {
       e.timer = undefined;
@@ -399,6 +439,8 @@ export class ReplyCache {
     this.destroyed = true;
     this.model.off("change:_replies", this.onTraitChange);
     this.model.off("msg:custom", this.onCustom);
+    this.model.off("comm_live_update", this.onCommDead);
+    this.model.off("comm:close", this.onCommDead);
     for (const e of this.entries.values()) if (e.timer !== undefined) clearTimeout(e.timer);
     this.entries.clear();
     this.listeners.clear();

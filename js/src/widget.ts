@@ -401,7 +401,7 @@ function mountAll(model: AnyModel, root: HTMLElement, meta: Meta): () => void {
         model.set(key, Array.isArray(s[key]) ? [...(s[key] as unknown[])] : s[key]);
         dirty = true;
       }
-      if (dirty) model.save_changes();
+      if (dirty && !replies.kernelLost) model.save_changes(); // a dead comm only logs errors
     }),
   );
 

@@ -12,7 +12,7 @@ import traitlets
 from attnlens.analysis.attribution import METHODS
 from attnlens.analysis.compare import check_same_model
 from attnlens.capture.trace import Trace
-from attnlens.widget.protocol import RERUNS, SEED_BYTES, answer, chunked, inline_nbytes, inline_reply
+from attnlens.widget.protocol import RERUNS, SEED_BYTES, answer, chunked, inline, inline_nbytes, inline_reply
 from attnlens.widget.session import Session
 from attnlens.widget.static_repr import with_static
 from attnlens.widget.views.compare import input_text
@@ -21,6 +21,8 @@ STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 VIEWS = ("head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation", "compare")
 MODES = ("lines", "heatmap")
 ABLATION_MODES = ("zero", "mean")
+KEPT_REPLIES = 32
+"""Most replies in ``_replies`` (each one kept for a saved notebook resends the whole trait)."""
 
 
 def trace_meta(trace: Trace) -> dict[str, Any]:
@@ -247,6 +249,20 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
             reply, buffers = answer(self.trace, content, self._session)
             for message, parts in chunked(reply, buffers):
                 self.send(message, buffers=parts)
+            self._keep_for_saving(reply, buffers)
+
+    def _keep_for_saving(self, reply: dict[str, Any], buffers: list[Any]) -> None:
+        """Add an answer to ``_replies`` so that a notebook saved with its widget state redraws what
+        the page showed without a kernel. Only while the trait stays within ``SEED_BYTES`` (it is one
+        state message, not chunked) and ``KEPT_REPLIES`` entries (each addition resends all of it)."""
+        key = reply.get("key")
+        if reply.get("kind") != "reply" or not isinstance(key, str) or key in self._replies:
+            return
+        if len(self._replies) >= KEPT_REPLIES:
+            return
+        kept = inline(reply, buffers)
+        if sum(inline_nbytes(r) for r in self._replies.values()) + inline_nbytes(kept) <= SEED_BYTES:
+            self._replies = {**self._replies, key: kept}
 
     def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> str:
         """Write one self-contained, offline, interactive HTML file; returns its path."""
