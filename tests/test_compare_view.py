@@ -10,9 +10,10 @@ import pytest
 
 import attnlens as al
 from attnlens.bundled import load_model
-from attnlens.widget.payload import decode_array
 from attnlens.widget.protocol import answer
 from families import build
+from wire import reply_arrays as arrays
+from wire import softmax
 
 A = "The cat sat on the mat. The cat sat on the"
 B = "The dog sat on the mat. The dog sat on the"
@@ -22,16 +23,6 @@ INSERTED = "The cat sat on the red mat. The cat sat on the"
 @pytest.fixture(scope="module")
 def model():
     return load_model()
-
-
-def arrays(reply: dict, buffers: list[bytes]) -> dict[str, np.ndarray]:
-    assert reply["kind"] == "reply", reply
-    return {name: decode_array({**spec, "buffer": buffers[spec["buffer"]]}) for name, spec in reply["arrays"].items()}
-
-
-def softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x.astype(np.float64) - x.max())
-    return e / e.sum()
 
 
 @pytest.mark.parametrize("text_b", [B, INSERTED])

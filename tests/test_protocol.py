@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import attnlens as al
-from attnlens.widget.payload import decode_array
 from attnlens.widget.protocol import answer, request_key
 from attnlens.widget.views.mlp import top_neurons
 from attnlens.widget.views.model import pool_max
 from families import build
+from wire import reply_arrays as arrays
 
 TEXT = "When Mary and John went to the store, John gave a drink to"
 
@@ -19,11 +19,6 @@ TEXT = "When Mary and John went to the store, John gave a drink to"
 @pytest.fixture(scope="module")
 def trace(minilm_tokenizer) -> al.Trace:
     return al.trace(build("llama", "sdpa"), minilm_tokenizer, TEXT)
-
-
-def arrays(reply: dict, buffers: list[bytes]) -> dict[str, np.ndarray]:
-    assert reply["kind"] == "reply", reply
-    return {name: decode_array({**spec, "buffer": buffers[spec["buffer"]]}) for name, spec in reply["arrays"].items()}
 
 
 def test_attention_reply(trace) -> None:

@@ -13,10 +13,11 @@ import pytest
 import attnlens as al
 from attnlens.analysis.attribution import METHODS
 from attnlens.bundled import load_model
-from attnlens.widget.payload import decode_array
 from attnlens.widget.protocol import answer, request_key
 from attnlens.widget.session import Session
 from attnlens.widget.views.ablation import ablation_spec
+from wire import reply_arrays as arrays
+from wire import softmax
 
 TEXT = "The cat sat on the mat. The cat sat on the"
 
@@ -24,16 +25,6 @@ TEXT = "The cat sat on the mat. The cat sat on the"
 @pytest.fixture(scope="module")
 def trace(bundled_tokenizer) -> al.Trace:
     return al.trace(load_model(), bundled_tokenizer, TEXT)
-
-
-def arrays(reply: dict, buffers: list[bytes]) -> dict[str, np.ndarray]:
-    assert reply["kind"] == "reply", reply
-    return {name: decode_array({**spec, "buffer": buffers[spec["buffer"]]}) for name, spec in reply["arrays"].items()}
-
-
-def softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x.astype(np.float64) - x.max())
-    return e / e.sum()
 
 
 @pytest.mark.parametrize("method", ["integrated_gradients", "saliency", "attention_rollout"])

@@ -1,20 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { deflate as deflateSync } from "../dev/deflate";
 import { concatChunks, inflate, isDeflated } from "./inflate";
-
-/** zlib bytes from the platform's own compressor (Node's zlib behind CompressionStream "deflate"). */
-async function deflateSync(raw: Uint8Array): Promise<Uint8Array> {
-  const cs = new CompressionStream("deflate");
-  const w = cs.writable.getWriter();
-  void w.write(raw as Uint8Array<ArrayBuffer>).then(() => w.close());
-  const chunks: Uint8Array[] = [];
-  const r = cs.readable.getReader();
-  for (;;) {
-    const { done, value } = await r.read();
-    if (done) break;
-    chunks.push(value);
-  }
-  return concatChunks(chunks);
-}
 
 describe("inflate", () => {
   it("inflates what zlib (Python's zlib.compress) wrote, byte for byte", async () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { devMeta, encode, syntheticArrays, syntheticLayer } from "../dev/synthetic";
 import { decodeArray } from "./decode";
 import { requestKey } from "./replies";
-import { concatChunks } from "./inflate";
+import { deflate } from "../dev/deflate";
 import { boot, decodeBase64, notSavedMessage, parseState, STATE_SELECTOR } from "./static-page";
 
 function toBase64(view: DataView): string {
@@ -58,17 +58,7 @@ async function packedStateJson(layers: number[]): Promise<string> {
   for (const reply of Object.values(state._replies)) {
     for (const spec of Object.values(reply.arrays)) {
       const raw = new Uint8Array(decodeBase64(spec.buffer.base64).buffer);
-      const cs = new CompressionStream("deflate");
-      const w = cs.writable.getWriter();
-      void w.write(raw as Uint8Array<ArrayBuffer>).then(() => w.close());
-      const chunks: Uint8Array[] = [];
-      const r = cs.readable.getReader();
-      for (;;) {
-        const { done, value } = await r.read();
-        if (done) break;
-        chunks.push(value);
-      }
-      const packed = concatChunks(chunks);
+      const packed = await deflate(raw);
       spec.buffer = { base64: toBase64(new DataView(packed.buffer)), encoding: "deflate", bytes: raw.length } as { base64: string };
     }
   }

@@ -52,11 +52,31 @@ def write_notebook(path: pathlib.Path) -> None:
         "print('attnlens from', al.__file__, 'model', MODEL, 'tokens', len(tr.tokens))\n"
         "lens"
     )
+    write_code_notebook(path, source)
+
+
+def write_code_notebook(path: pathlib.Path, source: str) -> None:
+    """A notebook of one code cell for the python3 kernel."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     nb.cells = [nbformat.v4.new_code_cell(source)]
     nbformat.write(nb, str(path))
+
+
+def bundled_lens_source(text: str, view: str) -> str:
+    """Cell code: trace ``text`` with the bundled model (it has an LM head, so attributions and
+    ablations work) and display ``lens = al.Lens(tr, view=view)``."""
+    return (
+        "import os\n"
+        "os.environ['HF_HUB_OFFLINE'] = '1'\n"
+        "import attnlens as al\n"
+        "from attnlens.bundled import load_model, load_tokenizer\n"
+        "model, tok = load_model(), load_tokenizer()\n"
+        f"tr = al.trace(model, tok, {text!r})\n"
+        f"lens = al.Lens(tr, view={view!r})\n"
+        "lens"
+    )
 
 
 # ---- the server -------------------------------------------------------------------------------------

@@ -9,10 +9,9 @@ import json
 import re
 from typing import Any
 
-import nbformat
 import pytest
 from lab_page import PageLog, open_notebook, run_all, run_new_cell, wait_attr, wait_drawn
-from lab_server import REPO, SCREENSHOTS, JupyterServer
+from lab_server import REPO, SCREENSHOTS, JupyterServer, write_code_notebook
 
 pytestmark = pytest.mark.e2e
 
@@ -46,10 +45,7 @@ READOUT = re.compile(r"\((\d+)\) to .*\((\d+)\): ([0-9.]+) \(mean of 1 head\)$")
 
 
 def test_2048_tokens_travel_in_chunks(browser: Any, jupyter_server: JupyterServer) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(SOURCE)]
-    nbformat.write(nb, str(jupyter_server.root / "large.ipynb"))
+    write_code_notebook(jupyter_server.root / "large.ipynb", SOURCE)
 
     context = browser.new_context(viewport={"width": 1400, "height": 1600}, device_scale_factor=1)
     page = context.new_page()

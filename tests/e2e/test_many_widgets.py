@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import nbformat
 import pytest
 from lab_page import PageLog, open_notebook, run_all, run_new_cell, wait_attr, wait_drawn
-from lab_server import JupyterServer, model_choice
+from lab_server import JupyterServer, model_choice, write_code_notebook
 
 pytestmark = pytest.mark.e2e
 
@@ -35,10 +34,7 @@ def test_ten_widgets_keep_their_own_selection(browser: Any, jupyter_server: Jupy
         f"lenses = [al.Lens(al.trace(model, tok, t)) for t in {TEXTS!r}]\n"
         f"for lens, v in zip(lenses, {VIEWS!r}):\n    lens.view = v\n    display(lens)"
     )
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source)]
-    nbformat.write(nb, str(jupyter_server.root / "ten.ipynb"))
+    write_code_notebook(jupyter_server.root / "ten.ipynb", source)
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
     page = context.new_page()
     page.set_default_timeout(30_000)

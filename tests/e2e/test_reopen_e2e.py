@@ -10,24 +10,14 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-import nbformat
 import pytest
 from lab_page import CANVAS_INK, WAIT_KERNEL_IDLE, PageLog, open_notebook, run_all, wait_attr, wait_drawn
-from lab_server import SCREENSHOTS, JupyterServer
+from lab_server import SCREENSHOTS, JupyterServer, bundled_lens_source, write_code_notebook
 
 pytestmark = pytest.mark.e2e
 
 TEXT = "The cat sat on the mat. The cat sat on the"
-SOURCE = (
-    "import os\n"
-    "os.environ['HF_HUB_OFFLINE'] = '1'\n"
-    "import attnlens as al\n"
-    "from attnlens.bundled import load_model, load_tokenizer\n"
-    "model, tok = load_model(), load_tokenizer()\n"
-    f"tr = al.trace(model, tok, {TEXT!r})\n"
-    "lens = al.Lens(tr, view='head,model,attribution')\n"
-    "lens"
-)
+SOURCE = bundled_lens_source(TEXT, "head,model,attribution")
 WIDGETS_PLUGIN = "@jupyter-widgets/jupyterlab-manager:plugin"
 NO_KERNEL = "this needs a running kernel"
 KERNEL_GONE = "the kernel that made this widget is gone (restarted or shut down); run the cell again"
@@ -58,10 +48,7 @@ def context(browser: Any, jupyter_server: JupyterServer) -> Iterator[Any]:
 
 
 def open_run(context: Any, server: JupyterServer, name: str) -> tuple[Any, PageLog, Any]:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(SOURCE)]
-    nbformat.write(nb, str(server.root / name))
+    write_code_notebook(server.root / name, SOURCE)
     page = context.new_page()
     page.set_default_timeout(30_000)
     log = PageLog(server.origin)

@@ -7,32 +7,19 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import nbformat
 import pytest
 from lab_page import PageLog, open_notebook, run_all, run_new_cell, wait_attr
-from lab_server import SCREENSHOTS, JupyterServer
+from lab_server import SCREENSHOTS, JupyterServer, bundled_lens_source, write_code_notebook
 
 pytestmark = pytest.mark.e2e
 
 TEXT = "The cat sat on the mat. The cat sat on the"
-SOURCE = (
-    "import os\n"
-    "os.environ['HF_HUB_OFFLINE'] = '1'\n"
-    "import attnlens as al\n"
-    "from attnlens.bundled import load_model, load_tokenizer\n"
-    "model, tok = load_model(), load_tokenizer()\n"
-    f"tr = al.trace(model, tok, {TEXT!r})\n"
-    "lens = al.Lens(tr, view='head,attribution,model,ablation')\n"
-    "lens"
-)
+SOURCE = bundled_lens_source(TEXT, "head,attribution,model,ablation")
 
 
 @pytest.fixture(scope="module")
 def lab(browser: Any, jupyter_server: JupyterServer) -> Iterator[tuple[Any, PageLog, Any]]:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(SOURCE)]
-    nbformat.write(nb, str(jupyter_server.root / "e2e_reruns.ipynb"))
+    write_code_notebook(jupyter_server.root / "e2e_reruns.ipynb", SOURCE)
     context = browser.new_context(viewport={"width": 1400, "height": 1100}, device_scale_factor=1)
     page = context.new_page()
     page.set_default_timeout(30_000)

@@ -13,19 +13,8 @@ import { readTheme, watchTheme } from "../../theme";
 import type { ViewHandle } from "../../types";
 import { explainedPosition } from "../attribution/layout";
 import { frameScheduler, pendingText, sizeCanvas, type ViewData } from "../common/index";
+import { predictionRows, readPredictionRows, signed, type PredictionRow } from "../common/predictions";
 import { ablationRequest, ablationSpec, largestChange, parsePart } from "./spec";
-
-interface Row {
-  id: number;
-  token: string;
-  before: number;
-  after: number;
-}
-
-function rows(x: unknown): Row[] {
-  if (!Array.isArray(x)) return [];
-  return x.filter((r): r is Row => typeof r === "object" && r !== null && typeof (r as Row).token === "string" && typeof (r as Row).before === "number" && typeof (r as Row).after === "number");
-}
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
   const doc = el.ownerDocument;
@@ -73,22 +62,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     if (modeSel.value !== s.ablate_mode) modeSel.value = s.ablate_mode;
   };
 
-  const drawTable = (list: Row[], head: string) => {
-    const thead = h(doc, "tr", {});
-    for (const t of [head, "before", "after", "change"]) thead.append(h(doc, "th", { scope: "col" }, t));
-    table.append(thead);
-    for (const r of list) {
-      const tr = h(doc, "tr", {});
-      const d = r.after - r.before;
-      tr.append(
-        h(doc, "td", { class: "al-mono" }, quoteToken(r.token)),
-        h(doc, "td", {}, r.before.toFixed(3)),
-        h(doc, "td", {}, r.after.toFixed(3)),
-        h(doc, "td", { class: d < 0 ? "al-down" : d > 0 ? "al-up" : "" }, `${d >= 0 ? "+" : "−"}${Math.abs(d).toFixed(3)}`),
-      );
-      table.append(tr);
-    }
-  };
+  const drawTable = (list: PredictionRow[], head: string) => table.append(...predictionRows(doc, head, ["before", "after"], list));
 
   const draw = () => {
     const s = store.get();
@@ -117,8 +91,8 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     section.setAttribute("data-state", "ready");
     const pos = typeof reply.data.position === "number" ? reply.data.position : null;
     status.textContent = pos === null ? "This model predicts no tokens; only attention changes." : `Prediction after ${quoteToken(data.logitsTokens[pos] ?? "")} (position ${pos}), ${s.ablate_mode}-ablating ${s.ablate.length} part${s.ablate.length === 1 ? "" : "s"}:`;
-    drawTable(rows(reply.data.before), "top before");
-    drawTable(rows(reply.data.after), "top after");
+    drawTable(readPredictionRows(reply.data.before), "top before");
+    drawTable(readPredictionRows(reply.data.after), "top after");
     // Attention change of the first selected head at this layer: after − before.
     const after = reply.arrays.attention;
     const before = data.attention.get(s.layer);
@@ -136,7 +110,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       data.drawn("ablation", s.layer);
       return;
     }
-    caption.textContent = `Attention change, layer ${s.layer}, head ${head} (orange: more, blue: less): largest ${big.delta >= 0 ? "+" : "−"}${big.maxAbs.toFixed(3)} from ${quoteToken(data.queryTokens[big.query] ?? "")} to ${quoteToken(data.keyTokens[big.key] ?? "")}.`;
+    caption.textContent = `Attention change, layer ${s.layer}, head ${head} (orange: more, blue: less): largest ${signed(big.delta)} from ${quoteToken(data.queryTokens[big.query] ?? "")} to ${quoteToken(data.keyTokens[big.key] ?? "")}.`;
     const side = Math.min(320, Math.max(120, nk * 4));
     const ctx = sizeCanvas(canvas, side, side * (nq / nk));
     canvas.hidden = false;

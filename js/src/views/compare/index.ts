@@ -14,18 +14,8 @@ import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { METHOD_TITLES, symmetricRange } from "../attribution/layout";
 import { frameScheduler, pendingText, type ViewData } from "../common/index";
+import { predictionRows, readPredictionRows, type PredictionRow } from "../common/predictions";
 import { compareAttributionRequest, compareRequest, difference, editRequest, queryColumn, readPairs, type Pair } from "./layout";
-
-interface PredRow {
-  token: string;
-  before: number;
-  after: number;
-}
-
-function predRows(x: unknown): PredRow[] {
-  if (!Array.isArray(x)) return [];
-  return x.filter((r): r is PredRow => typeof r === "object" && r !== null && typeof (r as PredRow).token === "string" && typeof (r as PredRow).before === "number" && typeof (r as PredRow).after === "number");
-}
 
 function rgb(c: RGB): string {
   return `rgb(${c[0] | 0},${c[1] | 0},${c[2] | 0})`;
@@ -139,25 +129,12 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const drawPreds = (reply: Reply) => {
     preds.replaceChildren();
     const p = reply.data.predictions as { a?: unknown; b?: unknown } | undefined;
-    const table = (title: string, list: PredRow[]) => {
+    const table = (title: string, list: PredictionRow[]) => {
       const t = h(doc, "table", { class: "al-ablate-table" });
-      const hr = h(doc, "tr", {});
-      for (const x of [title, "A", "B", "change"]) hr.append(h(doc, "th", { scope: "col" }, x));
-      t.append(hr);
-      for (const r of list) {
-        const d = r.after - r.before;
-        const tr = h(doc, "tr", {});
-        tr.append(
-          h(doc, "td", { class: "al-mono" }, quoteToken(r.token)),
-          h(doc, "td", {}, r.before.toFixed(3)),
-          h(doc, "td", {}, r.after.toFixed(3)),
-          h(doc, "td", { class: d < 0 ? "al-down" : d > 0 ? "al-up" : "" }, `${d >= 0 ? "+" : "−"}${Math.abs(d).toFixed(3)}`),
-        );
-        t.append(tr);
-      }
+      t.append(...predictionRows(doc, title, ["A", "B"], list));
       return t;
     };
-    preds.append(table("A predicts", predRows(p?.a)), table("B predicts", predRows(p?.b)));
+    preds.append(table("A predicts", readPredictionRows(p?.a)), table("B predicts", readPredictionRows(p?.b)));
   };
 
   const draw = () => {
