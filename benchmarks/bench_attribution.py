@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from captum import attr
 from id_tokenizer import IdTokenizer
+from timing import median_time
 
 import attnlens as al
 from attnlens.analysis.attribution import baseline_embeddings, captum_kwargs
@@ -106,16 +107,6 @@ def interleaved(a: Callable[[], Any], b: Callable[[], Any], repeats: int) -> tup
             times.append(time.perf_counter() - start)
     ratio = statistics.median(x / y for x, y in zip(ta, tb, strict=True))
     return statistics.median(ta), statistics.median(tb), ratio
-
-
-def median_time(fn: Callable[[], Any], repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def integrated_gradients(name: str, model: torch.nn.Module, n: int, repeats: int, profile: bool) -> None:

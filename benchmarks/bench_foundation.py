@@ -10,8 +10,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
-import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -19,19 +17,10 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 import torch
 from id_tokenizer import IdTokenizer
 from ipywidgets.widgets.widget import _remove_buffers
+from timing import median_time
 from transformers import GPT2Config, GPT2LMHeadModel
 
 import attnlens as al
-
-
-def median_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def first_render_bytes(lens) -> int:

@@ -30,6 +30,14 @@ def tokenizer(minilm_tokenizer):
 
 
 @pytest.fixture(scope="session")
+def bundled():
+    """The bundled model and its tokenizer (read-only in tests: ablation reruns through hooks)."""
+    from attnlens.bundled import load
+
+    return load()
+
+
+@pytest.fixture(scope="session")
 def bundled_tokenizer():
     from attnlens.bundled import load_tokenizer
 

@@ -9,14 +9,8 @@ import torch
 from captum import attr
 
 import attnlens as al
-from attnlens.bundled import load
 
 TEXT = "Harry Potter went to the castle. Then Hermione met Harry"
-
-
-@pytest.fixture(scope="module")
-def bundled():
-    return load()
 
 
 @pytest.fixture(scope="module")

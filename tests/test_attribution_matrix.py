@@ -16,11 +16,6 @@ TEXT = "Harry Potter went to the castle. Then Hermione met Harry"
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    return load()
-
-
-@pytest.fixture(scope="module")
 def trace(bundled):
     model, tokenizer = bundled
     return al.trace(model, tokenizer, TEXT)

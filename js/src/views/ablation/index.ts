@@ -12,7 +12,7 @@ import type { Store } from "../../store";
 import { readTheme, watchTheme } from "../../theme";
 import type { ViewHandle } from "../../types";
 import { explainedPosition } from "../attribution/layout";
-import { frameScheduler, pendingText, sizeCanvas, type ViewData } from "../common/index";
+import { frameScheduler, pendingText, sizeCanvas, type ViewData, viewHandle } from "../common/index";
 import { predictionRows, readPredictionRows, signed, type PredictionRow } from "../common/predictions";
 import { ablationRequest, ablationSpec, largestChange, parsePart } from "./spec";
 
@@ -169,11 +169,5 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   request();
   draw();
   sched.schedule(); // again once the panel is in the page: colours need its computed theme
-  return {
-    destroy() {
-      sched.cancel();
-      for (const fn of cleanups.splice(0)) fn();
-      section.remove();
-    },
-  };
+  return viewHandle(section, sched, cleanups);
 }

@@ -11,7 +11,7 @@ import type { Store } from "../../store";
 import { readTheme, watchTheme } from "../../theme";
 import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
-import { frameScheduler, pendingText, type ViewData } from "../common/index";
+import { frameScheduler, pendingText, type ViewData, viewHandle } from "../common/index";
 import { mountMatrix } from "./matrix";
 import { ATTENTION_METHODS, METHOD_TITLES, attributionRequest, describeValue, elapsed, explainedPosition, symmetricRange } from "./layout";
 
@@ -186,11 +186,5 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   request();
   draw();
   sched.schedule(); // again once the panel is in the page: colours need its computed theme
-  return {
-    destroy() {
-      sched.cancel();
-      for (const fn of cleanups.splice(0)) fn();
-      section.remove();
-    },
-  };
+  return viewHandle(section, sched, cleanups);
 }

@@ -151,3 +151,14 @@ export function pendingText(st: { state: string; message?: string }, what: strin
   if (st.state === "no-kernel") return `${what} is not in this page: ${st.message ?? ""}.`;
   return `loading ${what}…`;
 }
+
+/** The handle a view returns: cancel its pending frame, undo its listeners, remove its section. */
+export function viewHandle(section: HTMLElement, sched: { cancel(): void }, cleanups: (() => void)[]): ViewHandle {
+  return {
+    destroy() {
+      sched.cancel();
+      for (const fn of cleanups.splice(0)) fn();
+      section.remove();
+    },
+  };
+}

@@ -13,7 +13,7 @@ import { readTheme, watchTheme, type Theme } from "../../theme";
 import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { METHOD_TITLES, symmetricRange } from "../attribution/layout";
-import { frameScheduler, pendingText, type ViewData } from "../common/index";
+import { frameScheduler, pendingText, type ViewData, viewHandle } from "../common/index";
 import { predictionRows, readPredictionRows, type PredictionRow } from "../common/predictions";
 import { compareAttributionRequest, compareRequest, difference, editRequest, queryColumn, readPairs, type Pair } from "./layout";
 
@@ -226,11 +226,5 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   request();
   draw();
   sched.schedule(); // again once the panel is in the page: colours need its computed theme
-  return {
-    destroy() {
-      sched.cancel();
-      for (const fn of cleanups.splice(0)) fn();
-      section.remove();
-    },
-  };
+  return viewHandle(section, sched, cleanups);
 }
