@@ -29,6 +29,10 @@ function mount(model: MemoryModel): HTMLElement {
   return el.querySelector(".attnlens") as HTMLElement;
 }
 const frame = () => new Promise((r) => setTimeout(r, 40));
+/** Wait (up to 2 s) for an attribute a slow, kernel-answered request sets: replies come after "working". */
+async function until(el: Element, name: string, value: string): Promise<void> {
+  for (let i = 0; i < 50 && el.getAttribute(name) !== value; i++) await frame();
+}
 const q = <T extends Element = HTMLElement>(root: Element, sel: string) => root.querySelector(sel) as T;
 
 describe("linked views", () => {
@@ -160,11 +164,12 @@ describe("linked views", () => {
     expect(view.getAttribute("data-position")).toBe(String(TOKENS.length - 1)); // the last token by default
     const asked = () => model.sent.map((s) => s.content as Record<string, unknown>).filter((c) => c.what === "attribution");
     expect(asked().at(-1)).toMatchObject({ method: "integrated_gradients", position: TOKENS.length - 1, target: "", contrast: "" });
-    await frame();
+    await until(view, "data-state", "ready");
     expect(view.getAttribute("data-state")).toBe("ready");
     q(root, '[data-token-index="2"][data-side="left"]').click();
     expect(asked().at(-1)).toMatchObject({ position: 2 });
-    await frame();
+    await until(view, "data-position", "2");
+    await until(view, "data-state", "ready");
     expect(view.getAttribute("data-position")).toBe("2");
     const chips = [...view.querySelectorAll<HTMLElement>("[data-position]")];
     expect(chips.length).toBe(TOKENS.length);
@@ -187,7 +192,7 @@ describe("linked views", () => {
     q(root, '[data-control="attribution-matrix"]').click();
     expect(asked().length).toBe(n); // a different request kind
     expect(model.sent.map((s) => s.content as Record<string, unknown>).some((c) => c.what === "attribution_matrix" && c.method === "integrated_gradients")).toBe(true);
-    for (let i = 0; i < 5 && view.querySelector(".al-matrix")!.getAttribute("data-matrix-state") !== "ready"; i++) await frame();
+    await until(view.querySelector(".al-matrix")!, "data-matrix-state", "ready");
     expect(view.querySelector(".al-matrix")!.getAttribute("data-matrix-state")).toBe("ready");
     // A typed target token travels with the request.
     const input = q<HTMLInputElement>(root, 'input[data-control="target-token"]');
@@ -216,8 +221,7 @@ describe("linked views", () => {
     q(root, '[data-control="run-ablation"]').click();
     const req = model.sent.map((s) => s.content as Record<string, unknown>).find((c) => c.what === "ablation");
     expect(req).toMatchObject({ layer: 0, mode: "zero", heads: [[2, 1]], position: TOKENS.length - 1 });
-    await frame();
-    await frame();
+    await until(q(root, ".al-ablation"), "data-state", "ready");
     expect(q(root, ".al-ablation").getAttribute("data-state")).toBe("ready");
     expect(root.querySelectorAll(".al-ablate-table tr").length).toBe(6); // 2 headers + 2 × 2 rows
     expect(q(root, ".al-ablate-table").textContent).toContain("−0.400");
@@ -238,7 +242,7 @@ describe("linked views", () => {
     q(root, '[data-control="compare-run"]').click();
     const asked = () => model.sent.map((s) => s.content as Record<string, unknown>);
     expect(asked().at(-1)).toMatchObject({ what: "edit", text: "The dog sat on new it" });
-    for (let i = 0; i < 5 && view.getAttribute("data-state") !== "ready"; i++) await frame();
+    await until(view, "data-state", "ready");
     expect(view.getAttribute("data-state")).toBe("ready");
     expect(asked().some((c) => c.what === "compare" && c.version === 1 && c.layer === 0)).toBe(true);
     expect(asked().some((c) => c.what === "compare_attribution" && c.method === "integrated_gradients")).toBe(true);

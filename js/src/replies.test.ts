@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { chunkMessages, encode, inlineReply, replyMessage, syntheticArrays } from "../dev/synthetic";
 import { createMemoryModel } from "./memory-model";
-import { attentionSource, MAX_SEND_BYTES, NO_KERNEL_MESSAGE, ReplyCache, requestKey } from "./replies";
+import { attentionSource } from "./attention-source";
+import { MAX_SEND_BYTES, NO_KERNEL_MESSAGE, ReplyCache, requestKey } from "./replies";
 
 afterEach(() => vi.useRealTimers());
 

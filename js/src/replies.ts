@@ -19,8 +19,9 @@
  * and later requests say so at once (KERNEL_GONE_MESSAGE) instead of timing out as "no kernel".
  */
 import { decodeBase64 } from "./base64";
+import { addChunk, type Assembly } from "./chunks";
 import { decodeIntegers, decodeScaled, halfTable } from "./decode";
-import type { AnyModel, AttentionSource, DType, EncodedArray, LayerAttention, LayerState } from "./types";
+import type { AnyModel, DType, EncodedArray, LayerState } from "./types";
 
 /** No answer in time: no kernel, or one that does not have this widget (a reopened notebook). */
 export const NO_KERNEL_MESSAGE = "this needs a running kernel, and none answered (in a reopened notebook, run the cell again)";
@@ -84,22 +85,6 @@ interface Entry {
   workingSince?: number;
   timer?: ReturnType<typeof setTimeout>;
   chunks?: Assembly;
-}
-
-/** A chunked reply being put back together. */
-interface Assembly {
-  id: unknown;
-  count: number;
-  next: number;
-  reply: Record<string, unknown>;
-  buffers: Uint8Array[];
-  filled: number[];
-}
-
-function bytesOf(buffer: unknown): Uint8Array | null {
-  if (buffer instanceof ArrayBuffer) return new Uint8Array(buffer);
-  if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  return null;
 }
 
 /** UTF-8 size of a message as JSON (what the comm sends for a message without buffers). */
@@ -247,8 +232,6 @@ export class ReplyCache {
   /** One chunk of a large reply: copied into place; the whole reply is handled once the last arrives. */
   private receiveChunk(key: string, content: Record<string, unknown>, buffers: unknown[]): void {
     const e = this.entry(key);
-    const index = content.index;
-    const count = content.count;
     const fail = (why: string) => {
       e.chunks = undefined;
       if (e.timer !== undefined) clearTimeout(e.timer);
@@ -256,52 +239,20 @@ export class ReplyCache {
       e.error = `${key} arrived incomplete: ${why}`;
       this.notify();
     };
-    if (typeof index !== "number" || typeof count !== "number" || !Number.isInteger(index) || index < 0 || index >= count) {
-      fail(`a chunk has index ${String(index)} of ${String(count)}`);
+    let step: ReturnType<typeof addChunk>;
+    try {
+      step = addChunk(e.chunks, content, buffers);
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
       return;
     }
-    if (index === 0) {
-      const sizes = content.sizes;
-      if (!isObject(content.reply) || !Array.isArray(sizes) || !sizes.every((n) => Number.isInteger(n) && n >= 0)) {
-        fail("its first chunk has no reply header");
-        return;
-      }
-      e.chunks = { id: content.id, count, next: 0, reply: content.reply, buffers: (sizes as number[]).map((n) => new Uint8Array(n)), filled: sizes.map(() => 0) };
-    }
-    const a = e.chunks;
-    if (!a) {
-      fail(`chunk ${index + 1} of ${count} came without the ones before it`);
+    if (step.complete) {
+      e.chunks = undefined;
+      this.receive(step.complete.reply, step.complete.buffers);
       return;
     }
-    if (index !== a.next || count !== a.count || content.id !== a.id) {
-      fail(`chunk ${index + 1} of ${count} came where chunk ${a.next + 1} of ${a.count} was expected`);
-      return;
-    }
-    const pieces = Array.isArray(content.pieces) ? content.pieces : [];
-    for (let j = 0; j < pieces.length; j++) {
-      const p = pieces[j] as unknown;
-      const data = bytesOf(buffers[j]);
-      const bi = isObject(p) && typeof p.buffer === "number" ? p.buffer : -1;
-      const offset = isObject(p) ? p.offset : undefined;
-      const b = a.buffers[bi];
-      if (!data || !b || typeof offset !== "number" || offset !== a.filled[bi] || offset + data.length > b.length) {
-        fail(`chunk ${index + 1} of ${count} has a piece that does not fit`);
-        return;
-      }
-      b.set(data, offset);
-      a.filled[bi] = offset + data.length;
-    }
-    a.next++;
-    if (a.next < a.count) {
-      this.restartTimer(key, e, () => fail(`only ${a.next} of ${a.count} chunks came`));
-      return;
-    }
-    e.chunks = undefined;
-    if (a.filled.some((n, i) => n !== a.buffers[i]!.length)) {
-      fail(`its chunks left parts of the data empty`);
-      return;
-    }
-    this.receive(a.reply, a.buffers);
+    const a = (e.chunks = step.assembly);
+    this.restartTimer(key, e, () => fail(`only ${a.next} of ${a.count} chunks came`));
   }
 
   /** (Re)start a key's wait: a reply or chunk that does not come in time calls `onTimeout`. */
@@ -445,27 +396,4 @@ export class ReplyCache {
     this.entries.clear();
     this.listeners.clear();
   }
-}
-
-/** Attention of one stack through the reply cache (`attention:<stack>:<layer>`), for the head view. */
-export function attentionSource(cache: ReplyCache, stack: string, nLayers: number): AttentionSource {
-  const memo = new Map<number, { reply: Reply; att: LayerAttention }>();
-  return {
-    get(layer) {
-      const reply = cache.get(requestKey("attention", stack, layer));
-      const a = reply?.arrays.attention;
-      if (!reply || !a) return undefined;
-      const m = memo.get(layer);
-      if (m && m.reply === reply) return m.att;
-      if (a.shape.length !== 3 || a.values instanceof Uint32Array) return undefined;
-      const att: LayerAttention = { heads: a.shape[0]!, nq: a.shape[1]!, nk: a.shape[2]!, data: a.values, scale: a.scale };
-      memo.set(layer, { reply, att });
-      return att;
-    },
-    state: (layer) => cache.state(requestKey("attention", stack, layer)),
-    ensure(layer) {
-      if (Number.isInteger(layer) && layer >= 0 && layer < nLayers) cache.request({ what: "attention", stack, layer });
-    },
-    subscribe: (fn) => cache.subscribe(fn),
-  };
 }
