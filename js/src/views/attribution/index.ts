@@ -100,7 +100,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
         stopTicker();
         status.textContent = !meta.can_rerun && !ATTENTION_METHODS.includes(s.method) && st.state !== "loading"
           ? `${title} needs the model, which this page does not have; attention rollout and flow work from the attention alone.`
-          : pendingText(st, `${title} attributions`);
+          : pendingText(st, `${title} attribution`);
       }
       status.setAttribute("data-state", st.state);
       section.setAttribute("data-state", st.state);
