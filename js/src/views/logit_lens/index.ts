@@ -10,7 +10,7 @@ import type { Store } from "../../store";
 import { watchTheme } from "../../theme";
 import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
-import { activeToken, frameScheduler, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData } from "../common/index";
+import { activeToken, frameScheduler, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData, viewHandle } from "../common/index";
 import { scrollToShow, visibleWindow } from "../common/geometry";
 import { CELL_H, CELL_W, HEADER_H, LABEL_W, lensCellAt, readLens, topK, type LensTable } from "./layout";
 
@@ -252,11 +252,5 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   }
   if (meta.has_logit_lens || replies.has(key)) replies.request({ what: "logit_lens", stack });
   draw();
-  return {
-    destroy() {
-      sched.cancel();
-      for (const fn of cleanups.splice(0)) fn();
-      section.remove();
-    },
-  };
+  return viewHandle(section, sched, cleanups);
 }

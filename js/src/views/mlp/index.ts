@@ -11,7 +11,7 @@ import { watchTheme } from "../../theme";
 import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { togglePart } from "../ablation/spec";
-import { activeToken, frameScheduler, pendingText, themeReader, type ViewData } from "../common/index";
+import { activeToken, frameScheduler, pendingText, themeReader, type ViewData, viewHandle } from "../common/index";
 import { activationRange, CHIP_H, CHIP_W, chipGrid, chipWindow, topNeurons } from "./layout";
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
@@ -200,11 +200,5 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   }
   request();
   draw();
-  return {
-    destroy() {
-      sched.cancel();
-      for (const fn of cleanups.splice(0)) fn();
-      section.remove();
-    },
-  };
+  return viewHandle(section, sched, cleanups);
 }

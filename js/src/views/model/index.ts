@@ -11,7 +11,7 @@ import type { Store } from "../../store";
 import { watchTheme } from "../../theme";
 import type { ViewHandle } from "../../types";
 import { togglePart } from "../ablation/spec";
-import { frameScheduler, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData } from "../common/index";
+import { frameScheduler, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData, viewHandle } from "../common/index";
 import { GAP, LABEL_H, LABEL_W, modelGrid, type ModelGrid } from "./layout";
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
@@ -273,11 +273,5 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   }
   replies.request({ what: "thumbnails", stack: stack.name });
   draw();
-  return {
-    destroy() {
-      sched.cancel();
-      for (const fn of cleanups.splice(0)) fn();
-      section.remove();
-    },
-  };
+  return viewHandle(section, sched, cleanups);
 }

@@ -12,7 +12,7 @@ import type { Store } from "../../store";
 import { watchTheme, type Theme } from "../../theme";
 import { formatToken, quoteToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
-import { activeToken, frameScheduler, pendingText, sizeCanvas, themeReader, type ViewData } from "../common/index";
+import { activeToken, frameScheduler, pendingText, sizeCanvas, themeReader, type ViewData, viewHandle } from "../common/index";
 import { visibleWindow } from "../common/geometry";
 import { fitLabel, kvGroup, maxAbsKeys, queryVector, readQK, scores, type QK } from "./layout";
 
@@ -251,11 +251,5 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   }
   request();
   draw();
-  return {
-    destroy() {
-      sched.cancel();
-      for (const fn of cleanups.splice(0)) fn();
-      section.remove();
-    },
-  };
+  return viewHandle(section, sched, cleanups);
 }
