@@ -8,8 +8,8 @@ import pytest
 
 import attnlens as al
 from attnlens.widget.protocol import answer, request_key
-from attnlens.widget.views.mlp import top_neurons
-from attnlens.widget.views.model import pool_max
+from attnlens.widget.payloads.mlp import top_neurons
+from attnlens.widget.payloads.model import pool_max
 from families import build
 from wire import reply_arrays as arrays
 

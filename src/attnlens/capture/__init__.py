@@ -2,6 +2,6 @@
 
 from attnlens.capture.generate import generate
 from attnlens.capture.trace import LogitLens, Trace
-from attnlens.capture.tracer import trace
+from attnlens.capture.run import trace
 
 __all__ = ["LogitLens", "Trace", "generate", "trace"]

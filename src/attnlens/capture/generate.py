@@ -17,7 +17,7 @@ from attnlens.capture.inputs import (
     special_flags,
 )
 from attnlens.capture.trace import Trace
-from attnlens.capture.tracer import _eval_mode, _input_device, trace_encoded
+from attnlens.capture.run import _eval_mode, _input_device, trace_encoded
 
 
 def generate(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 20, **generate_kwargs: Any) -> Trace:

@@ -15,7 +15,7 @@ import zlib
 from typing import TYPE_CHECKING, Any
 
 from attnlens.widget.protocol import inline, inline_reply
-from attnlens.widget.views.compare import input_text
+from attnlens.widget.payloads.compare import input_text
 
 if TYPE_CHECKING:
     from attnlens.widget.lens import Lens

@@ -10,8 +10,8 @@ import numpy as np
 from attnlens.analysis.compare import align_tokens, compare_traces
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_array
-from attnlens.widget.views.ablation import top_k_change
-from attnlens.widget.views.attribution import probabilities, token_text
+from attnlens.widget.payloads.ablation import top_k_change
+from attnlens.widget.payloads.attribution import probabilities, token_text
 
 
 def _aligned(attention: np.ndarray, index: list[int | None]) -> np.ndarray:
@@ -68,7 +68,7 @@ def input_text(trace: Trace) -> str:
 
 def rerun_text(trace: Trace, text: str) -> Trace:
     """``text`` traced with the model and tokenizer of ``trace`` (the edit box)."""
-    from attnlens.capture.tracer import trace as trace_text
+    from attnlens.capture.run import trace as trace_text
 
     if trace._model is None or trace._tokenizer is None:
         raise ValueError("this trace keeps no model and tokenizer to rerun; trace the model with al.trace")
