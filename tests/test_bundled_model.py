@@ -265,3 +265,23 @@ def test_thresholds_reject_random_weights(bundled):
         assert _best(previous_token_scores(rnd, tok))[2] < PREV_TOKEN_MIN
         assert copy_accuracy(rnd, tok)[1] < COPY_MIN
         assert heldout_loss(rnd, tok) > _loss_threshold(tok)
+
+
+def test_loading_prints_no_progress_bar(capfd):
+    """load() is quiet in notebooks and Voilà (transformers 5 draws a "Loading weights" bar), and the
+    caller's own progress-bar setting survives it."""
+    from transformers.utils import logging
+
+    from attnlens.bundled import load_model
+
+    assert logging.is_progress_bar_enabled()
+    load_model()
+    captured = capfd.readouterr()
+    assert "Loading weights" not in captured.err + captured.out
+    assert logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    try:
+        load_model()
+        assert not logging.is_progress_bar_enabled()
+    finally:
+        logging.enable_progress_bar()

@@ -6,6 +6,8 @@ Trained by ``scripts/train_bundled_model.py``; see ``bundled/README.md`` for its
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 MODEL_DIR = pathlib.Path(__file__).resolve().parent / "model"
@@ -18,11 +20,27 @@ def model_dir() -> str:
     return str(MODEL_DIR)
 
 
+@contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """No "Loading weights" progress bar for a 20-tensor model (it cluttered every notebook and Voilà
+    page); the caller's own progress-bar setting is restored afterwards."""
+    from transformers.utils import logging
+
+    was_enabled = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            logging.enable_progress_bar()
+
+
 def load_model(attn_implementation: str | None = None) -> Any:
     from transformers import AutoModelForCausalLM
 
     kwargs = {"attn_implementation": attn_implementation} if attn_implementation else {}
-    return AutoModelForCausalLM.from_pretrained(model_dir(), **kwargs).eval()
+    with _quiet_loading():
+        return AutoModelForCausalLM.from_pretrained(model_dir(), **kwargs).eval()
 
 
 def load_tokenizer() -> Any:
