@@ -1,6 +1,7 @@
 """Front-end timings in headless Chromium on real standalone pages (Lens.save_html).
 
-For each token count, builds a random-weight GPT-2-shaped model (n_positions ≥ the text), traces a
+For each token count, builds a random-weight model of a real shape (benchmarks/shapes.py: GPT-2
+small's 12 × 12 heads or Llama-3.2-1B's 16 layers × 32 heads, 8 kv; width reduced on CPU), traces a
 text of exactly that many MiniLM tokens, writes a standalone page with the head view, logit lens and
 model view visible, opens it in headless Chromium and measures with performance.now() in the page:
 
@@ -8,7 +9,7 @@ model view visible, opens it in headless Chromium and measures with performance.
 - layer change: store update (slider input) → the next animation frame after every visible view
   redrew the new layer; median over --changes changes (alternating layers).
 
-Run: python benchmarks/bench_frontend.py [--tokens 512 4096] [--changes 10] [--layers 2] [--heads 2]
+Run: python benchmarks/bench_frontend.py [--tokens 512 4096] [--changes 10] [--shape gpt2-small|llama-1b]
 Needs the front-end bundle (cd js && npm run build), Chromium at /usr/bin/chromium and Playwright.
 """
 
@@ -27,16 +28,21 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import torch
-from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+from transformers import AutoTokenizer
 
 import attnlens as al
 from attnlens.widget import export
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
+from shapes import SHAPES, build_model, describe  # noqa: E402
+
 from families import minilm_dir  # noqa: E402
 
-VIEWS = "head,logit_lens,model"
+# Reduced widths on CPU (heads, layers and tokens are the real ones): 32 dims per head.
+WIDTH = {"gpt2-small": 384, "llama-1b": 1024}
+
+VIEWS = "head,model"  # the issue #12 goals: head view (lines, or heatmap at its overview level) + model view
 GOALS = {"layer_ms": {512: 16.0, 4096: 50.0}, "first_paint_ms": {4096: 1500.0}}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -46,7 +52,7 @@ CHROMIUM_ARGS = [
 ]
 
 # Measured in the page: resolves {first_paint, changes: [ms], views}.
-MEASURE = """async ({changes, layers}) => {
+MEASURE = """async ({changes, layers, paceMs}) => {
   const root = document.querySelector('.attnlens');
   const frame = () => new Promise(r => requestAnimationFrame(() => r(performance.now())));
   await window.__firstPaint;
@@ -58,6 +64,7 @@ MEASURE = """async ({changes, layers}) => {
     const drawn = new Promise(r => root.addEventListener('attnlens-drawn', e => {
       if (e.detail.layer === layer) r();
     }));
+    if (paceMs > 0) await new Promise(r => setTimeout(r, paceMs));
     await frame();
     const t0 = performance.now();
     slider.value = String(layer);
@@ -94,21 +101,19 @@ def text_of(tokenizer, n: int) -> str:
     return text
 
 
-def build_lens(n: int, layers: int, heads: int, tokenizer) -> al.Lens:
-    """The benchmark's Lens: a random GPT-2-shaped model traced on n tokens, views VIEWS."""
-    config = GPT2Config(n_layer=layers, n_head=heads, n_embd=64, n_positions=max(4096, n),
-                        vocab_size=tokenizer.vocab_size, initializer_range=0.3)
-    torch.manual_seed(0)
-    model = GPT2LMHeadModel(config).eval()
+def build_lens(n: int, shape: str, tokenizer, width: int | None = None, mode: str = "lines") -> al.Lens:
+    """The benchmark's Lens: a random model of a real shape (benchmarks/shapes.py) traced on n tokens,
+    views VIEWS."""
+    model = build_model(shape, max(4096, n), tokenizer.vocab_size, width=width or WIDTH[shape])
     tr = al.trace(model, tokenizer, text_of(tokenizer, n))
-    lens = al.Lens(tr)
+    lens = al.Lens(tr, mode=mode)
     lens.view = VIEWS
     return lens
 
 
-def build_page(n: int, layers: int, heads: int, tokenizer, out: Path) -> tuple[Path, float, int]:
+def build_page(n: int, shape: str, tokenizer, out: Path) -> tuple[Path, float, int]:
     t = time.perf_counter()
-    lens = build_lens(n, layers, heads, tokenizer)
+    lens = build_lens(n, shape, tokenizer)
     path = out / f"bench-{n}.html"
     lens.save_html(path)
     return path, time.perf_counter() - t, path.stat().st_size
@@ -131,8 +136,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokens", type=int, nargs="+", default=[512, 4096])
     ap.add_argument("--changes", type=int, default=10)
-    ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--heads", type=int, default=2)
+    ap.add_argument("--shape", choices=SHAPES, default="gpt2-small")
     ap.add_argument("--keep", action="store_true", help="keep the pages (printed paths)")
     args = ap.parse_args()
 
@@ -140,27 +144,28 @@ def main() -> None:
 
     without_legacy_seed()
     tokenizer = AutoTokenizer.from_pretrained(minilm_dir())
+    layers = build_model(args.shape, 8, 8, width=WIDTH[args.shape]).config.num_hidden_layers
     tmp = Path(tempfile.mkdtemp(prefix="attnlens-bench-"))
     rows = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         version = browser.version
         for n in args.tokens:
-            path, build_s, size = build_page(n, args.layers, args.heads, tokenizer, tmp)
+            path, build_s, size = build_page(n, args.shape, tokenizer, tmp)
             page = browser.new_page(viewport={"width": 1280, "height": 1000}, device_scale_factor=1)
             errors: list[str] = []
             page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
             page.add_init_script(FIRST_PAINT)
             page.goto(path.as_uri(), timeout=120_000)
-            r = page.evaluate(MEASURE, {"changes": args.changes, "layers": args.layers})
+            r = page.evaluate(MEASURE, {"changes": args.changes, "layers": layers, "paceMs": 0})
             page.close()
             if errors:
                 raise RuntimeError(f"page errors at {n} tokens: {errors}")
             rows.append((n, size, build_s, r))
         browser.close()
 
-    print(f"attnlens front-end benchmark · views {VIEWS} · GPT-2-shaped random model, {args.layers} layers × "
-          f"{args.heads} heads · MiniLM tokenizer · {args.changes} layer changes")
+    print(f"attnlens front-end benchmark (saved page) · views {VIEWS} · {describe(args.shape, WIDTH[args.shape])}, "
+          f"random weights · MiniLM tokenizer · {args.changes} layer changes")
     print(f"{'tokens':>7} {'page MB':>8} {'file read ms':>13} {'first paint ms':>15} "
           f"{'layer change ms (median)':>25} {'min':>6} {'max':>6} {'labels':>7} {'goals':>22}")
     for n, size, _build, r in rows:
