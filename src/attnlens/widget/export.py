@@ -14,8 +14,8 @@ import json
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from attnlens.widget.protocol import inline, inline_reply
 from attnlens.widget.payloads.compare import input_text
+from attnlens.widget.protocol import inline, inline_reply
 
 if TYPE_CHECKING:
     from attnlens.widget.lens import Lens

@@ -12,10 +12,10 @@ import traitlets
 from attnlens.analysis.attribution import METHODS
 from attnlens.analysis.compare import check_same_model
 from attnlens.capture.trace import Trace
+from attnlens.widget.payloads.compare import input_text
 from attnlens.widget.protocol import RERUNS, SEED_BYTES, answer, chunked, inline, inline_nbytes, inline_reply
 from attnlens.widget.session import Session
 from attnlens.widget.static_repr import with_static
-from attnlens.widget.payloads.compare import input_text
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 VIEWS = ("head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation", "compare")

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from typing import Any
 
 from attnlens.capture.trace import Trace
-from attnlens.widget.session import Session
 from attnlens.widget.payloads.ablation import ablation_arrays, ablation_spec
 from attnlens.widget.payloads.attribution import attribution_arrays, matrix_arrays
 from attnlens.widget.payloads.compare import compare_arrays, compare_attribution_arrays, rerun_text
@@ -36,6 +35,7 @@ from attnlens.widget.payloads.logit_lens import logit_lens_arrays
 from attnlens.widget.payloads.mlp import mlp_top_arrays, neuron_arrays
 from attnlens.widget.payloads.model import thumbnail_arrays
 from attnlens.widget.payloads.neuron import qk_arrays
+from attnlens.widget.session import Session
 
 Arrays = dict[str, dict[str, Any]]
 Handler = Callable[[Trace, str, int, int], tuple[Arrays, dict[str, Any]]]

@@ -9,8 +9,8 @@ import numpy as np
 
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_attention
-from attnlens.widget.session import Session
 from attnlens.widget.payloads.attribution import probabilities, token_text
+from attnlens.widget.session import Session
 
 TOP_K = 5
 
