@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from attnlens.capture.trace import Stack, Trace, Unembedder
+from attnlens.capture.trace import LayerAttentionInputs, Stack, Trace, Unembedder
 
 SPECIAL = {"[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]", "<s>", "</s>", "<pad>", "<unk>", "<mask>",
            "<|endoftext|>", "<cls>", "<sep>", "<bos>", "<eos>", "<|begin_of_text|>"}
@@ -99,3 +99,20 @@ def trace_from_arrays(
         _decode=decode,
         _logits_stack=first,
     )
+
+
+def token_values_trace(tokens: list[str], values: np.ndarray, *, model_name: str, model_type: str) -> Trace:
+    """One value per token, shown as the single "neuron" of a one-layer MLP (the MLP view colours every
+    token by it). Its attention is a placeholder (uniform over earlier tokens, computed only if viewed)
+    of O(tokens) memory, so long inputs stay cheap."""
+    n = len(tokens)
+    if values.shape != (n,):
+        raise ValueError(f"values must hold one number per token ({n}), got shape {tuple(values.shape)}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("values contain NaN or infinite numbers")
+    placeholder = LayerAttentionInputs(query=np.zeros((1, n, 1), np.float32), key=np.zeros((1, n, 1), np.float32),
+                                       mask=None, causal=True, scaling=1.0)
+    stack = Stack("self", "input", "input", layers=[placeholder],
+                  mlp=[np.clip(values, -65504, 65504).astype(np.float16)[:, None]])
+    return Trace(tokens=tokens, token_ids=np.full(n, -1, np.int64), special=[t.strip() in SPECIAL for t in tokens],
+                 model_name=model_name, model_type=model_type, stacks={"self": stack})
