@@ -2,7 +2,7 @@
 
 from attnlens.capture.cache import from_cache
 from attnlens.capture.generate import generate
-from attnlens.capture.trace import LogitLens, Trace
 from attnlens.capture.run import trace
+from attnlens.capture.trace import LogitLens, Trace
 
 __all__ = ["LogitLens", "Trace", "from_cache", "generate", "trace"]

@@ -15,8 +15,14 @@ from typing import Any
 
 import torch
 
-from attnlens.capture.inputs import EncodedText, check_length, check_text, check_vocabulary, display_tokens
-from attnlens.capture.inputs import special_flags
+from attnlens.capture.inputs import (
+    EncodedText,
+    check_length,
+    check_text,
+    check_vocabulary,
+    display_tokens,
+    special_flags,
+)
 
 BRIDGE_CLASSES = {"TransformerBridge", "BridgeCore"}
 

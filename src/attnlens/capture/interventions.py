@@ -80,7 +80,6 @@ def _ablation_hooks(
 def ablate(
     trace: Trace, heads: list[tuple[int, int]], neurons: list[tuple[int, int]], mode: str, stack: str | None
 ) -> Trace:
-    from attnlens.capture.run import trace_encoded
 
     if mode not in MODES:
         raise ValueError(f"unknown ablation mode {mode!r}; choose 'zero' or 'mean'")

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from attnlens.capture.adapters import SOURCE, TARGET, Adapter, adapter_for, bind
-from attnlens.capture.bridge import is_bridge, trace_bridge, unbridged
 from attnlens.capture.attention_hook import AttentionCall, capture_attention_calls
+from attnlens.capture.bridge import is_bridge, trace_bridge, unbridged
 from attnlens.capture.inputs import EncodedText, check_model, encode
 from attnlens.capture.trace import LayerAttentionInputs, Stack, Trace
 
