@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from attnlens.capture import LogitLens, Trace, generate, trace
+from attnlens.capture import LogitLens, Trace, from_cache, generate, trace
 
 __all__ = [
-    "Lens", "LogitLens", "Trace", "compare", "generate", "head_view", "model_view", "neuron_view", "show", "trace",
+    "Lens", "LogitLens", "Trace", "compare", "from_cache", "generate", "head_view", "model_view", "neuron_view",
+    "show", "trace",
 ]
 __version__ = "0.1.0"
 

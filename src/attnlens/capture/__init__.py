@@ -1,7 +1,8 @@
 """Capture: one forward pass with hooks → a Trace. The only package that knows architectures."""
 
+from attnlens.capture.cache import from_cache
 from attnlens.capture.generate import generate
 from attnlens.capture.run import trace
 from attnlens.capture.trace import LogitLens, Trace
 
-__all__ = ["LogitLens", "Trace", "generate", "trace"]
+__all__ = ["LogitLens", "Trace", "from_cache", "generate", "trace"]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from attnlens.capture.adapters import BoundStack, adapter_for, bind
+from attnlens.capture.bridge import unbridged
 
 if TYPE_CHECKING:
     from attnlens.capture.trace import Trace
@@ -79,7 +80,6 @@ def _ablation_hooks(
 def ablate(
     trace: Trace, heads: list[tuple[int, int]], neurons: list[tuple[int, int]], mode: str, stack: str | None
 ) -> Trace:
-    from attnlens.capture.run import trace_encoded
 
     if mode not in MODES:
         raise ValueError(f"unknown ablation mode {mode!r}; choose 'zero' or 'mean'")
@@ -90,6 +90,14 @@ def ablate(
     if adapter is None:
         raise ValueError(f"attnlens has no adapter for {trace.model_type!r}, so it cannot ablate its parts")
     st = trace.stack(stack)
+    with unbridged(model):  # a TransformerBridge's model: hooks go on the model's own modules
+        return _ablated(trace, model, adapter, st, heads, neurons, mode)
+
+
+def _ablated(trace: Trace, model: Any, adapter: Any, st: Any, heads: list[tuple[int, int]],
+             neurons: list[tuple[int, int]], mode: str) -> Trace:
+    from attnlens.capture.run import trace_encoded
+
     bound = next(b for b in bind(adapter, model) if b.spec.name == st.name)
     heads = _pairs("heads", heads, (st.n_layers, st.n_heads), "head")
     n_neurons = st.mlp[0].shape[1] if st.mlp else 0

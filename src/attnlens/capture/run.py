@@ -14,6 +14,7 @@ import torch
 
 from attnlens.capture.adapters import SOURCE, TARGET, Adapter, adapter_for, bind
 from attnlens.capture.attention_hook import AttentionCall, capture_attention_calls
+from attnlens.capture.bridge import is_bridge, trace_bridge, unbridged
 from attnlens.capture.inputs import EncodedText, check_model, encode
 from attnlens.capture.trace import LayerAttentionInputs, Stack, Trace
 
@@ -287,13 +288,14 @@ def trace_encoded(model: Any, enc: EncodedText) -> Trace:
     adapter = adapter_for(model)
     if adapter is None:
         return _forward_eager_fallback(model, enc)
-    return _forward_with_hooks(model, adapter, enc)
+    with unbridged(model):  # a TransformerBridge's components give way to the model's own modules
+        return _forward_with_hooks(model, adapter, enc)
 
 
 def trace(
     model: Any,
     tokenizer: Any,
-    text: str,
+    text: str | None = None,
     text_pair: str | None = None,
     *,
     target: str | None = None,
@@ -304,7 +306,12 @@ def trace(
     decoder text of an encoder-decoder model (T5, BART), whose ``text`` is the source.
     Attention is recomputed from the captured q/k with the model's own mask, so SDPA and flash
     models need no switch to eager. Families without an adapter fall back to eager
-    ``output_attentions`` with a warning.
+    ``output_attentions`` with a warning. ``trace(bridge, text)`` traces the Hugging Face model a
+    TransformerLens ``TransformerBridge`` wraps, on the bridge's own tokens.
     """
+    if is_bridge(model):
+        return trace_bridge(model, tokenizer, text, text_pair, target)  # type: ignore[no-any-return]
+    if text is None:
+        raise TypeError("trace() needs the text to trace: trace(model, tokenizer, text)")
     check_model(model)
     return trace_encoded(model, encode(model, tokenizer, text, text_pair, target=target))

@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from attnlens.capture.trace import Stack, Trace
+from attnlens.capture.arrays import SPECIAL, AttentionStack, trace_from_arrays
+from attnlens.capture.trace import Trace
 
 if TYPE_CHECKING:
     from attnlens.widget.lens import Lens
 
 MODEL_NAME = "bertviz-compatible input"
 ACTIONS = ("view", "return")
-SPECIAL = {"[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]", "<s>", "</s>", "<pad>", "<unk>", "<mask>",
-           "<|endoftext|>", "<cls>", "<sep>"}
 
 
 def prettify(tokens: Sequence[str]) -> list[str]:
@@ -124,7 +123,7 @@ def build_trace(
     else:  # a decoder alone: its tokens are the input
         main = _tokens(decoder_tokens, given["decoder"].shape[2], "decoder_tokens", prettify_tokens)
         kinds["decoder"] = ("input", "input")
-    stacks = {name: Stack(name, kinds[name][0], kinds[name][1], eager=values) for name, values in given.items()}
+    stacks = [AttentionStack(name, values, kinds[name][0], kinds[name][1]) for name, values in given.items()]
 
     raw = list(tokens or encoder_tokens or decoder_tokens or [])
     n = len(main)
@@ -133,16 +132,10 @@ def build_trace(
         if not 0 <= sentence_b_start <= n:
             raise ValueError(f"sentence_b_start {sentence_b_start} is outside the {n} tokens")
         segments = [0] * sentence_b_start + [1] * (n - sentence_b_start)
-    trace = Trace(
-        tokens=main,
-        token_ids=np.full(n, -1, np.int64),  # no tokenizer: no ids
+    trace = trace_from_arrays(
+        stacks, main, model_name=MODEL_NAME, model_type="bertviz",
         special=[t in SPECIAL for t in raw[:n]] + [False] * (n - len(raw[:n])),
-        model_name=MODEL_NAME,
-        model_type="bertviz",
-        stacks=stacks,
-        segments=segments,
-        target_tokens=target,
-        _logits_stack=next(iter(stacks)),
+        segments=segments, target_tokens=target,
     )
     return trace, layer_ids, head_ids
 

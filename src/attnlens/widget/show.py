@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from attnlens.capture import trace
+from attnlens.capture.bridge import is_bridge
 from attnlens.widget.lens import Lens
 
 
@@ -34,13 +35,14 @@ def _load(name: str) -> tuple[Any, Any]:
 
 
 def show(model: Any, tokenizer: Any, text: str | None = None, *, layer: int = 0, display: bool = True) -> Lens:
-    """``show(model, tokenizer, text)`` or ``show("name-or-path", text)``: trace, then display a Lens."""
+    """``show(model, tokenizer, text)``, ``show("name-or-path", text)`` or ``show(bridge, text)`` (a
+    TransformerLens TransformerBridge): trace, then display a Lens."""
     if isinstance(model, str):
         if text is not None:
             raise TypeError("show(name, text) takes the text second; no tokenizer is needed with a name")
         text = tokenizer
         model, tokenizer = _load(model)
-    if text is None:
+    if text is None and not is_bridge(model):  # show(bridge, text): trace() takes the text second
         raise TypeError("show() needs the text to trace: show(model, tokenizer, text)")
     lens = Lens(trace(model, tokenizer, text), layer=layer)
     if display:
