@@ -108,3 +108,43 @@ export function visibleMax(tile: TileData, view: Rect): number {
   }
   return m * tile.scale;
 }
+
+/** Share of the non-zero cells on screen that stay below the colour scale's top (the rest saturate). */
+export const TOP_QUANTILE = 0.999;
+const BINS = 2048;
+
+/**
+ * Top of the colour scale for the cells of `tiles` on screen: their `q`-quantile among non-zero cells
+ * (to a 1/2048 of the max), so a handful of extreme cells (token 0 attending to itself) do not wash out
+ * every other pattern. Returns the top and the true max.
+ */
+export function visibleTop(tiles: readonly TileData[], view: Rect, q = TOP_QUANTILE): { top: number; max: number } {
+  let max = 0;
+  for (const t of tiles) max = Math.max(max, visibleMax(t, view));
+  if (!(max > 0)) return { top: 0, max: 0 };
+  const hist = new Float64Array(BINS);
+  let count = 0;
+  for (const t of tiles) {
+    const r = t.rect;
+    const a0 = Math.max(0, Math.floor((view.r0 - r.r0) / r.block));
+    const a1 = Math.min(r.cellsR, Math.ceil((view.r1 - r.r0) / r.block));
+    const b0 = Math.max(0, Math.floor((view.c0 - r.c0) / r.block));
+    const b1 = Math.min(r.cellsC, Math.ceil((view.c1 - r.c0) / r.block));
+    const k = (BINS - 1) / max;
+    for (let a = a0; a < a1; a++) {
+      for (let b = b0; b < b1; b++) {
+        const v = t.values[a * r.cellsC + b]! * t.scale;
+        if (v <= 0) continue;
+        hist[Math.min(BINS - 1, Math.floor(v * k))]!++;
+        count++;
+      }
+    }
+  }
+  const want = Math.ceil(count * q);
+  let seen = 0;
+  for (let i = 0; i < BINS; i++) {
+    seen += hist[i]!;
+    if (seen >= want) return { top: Math.min(max, ((i + 1) * max) / (BINS - 1)), max };
+  }
+  return { top: max, max };
+}

@@ -14,8 +14,10 @@ describe("viewport", () => {
 
   it("zoom steps are powers of two below the fit scale", () => {
     const fit = 81.92;
-    expect(stepTpp(fit, 1, fit)).toBe(64);
+    expect(stepTpp(fit, 1, fit)).toBe(32); // at least a factor of two in
     expect(stepTpp(64, 1, fit)).toBe(32);
+    expect(stepTpp(32, 1, fit)).toBe(16);
+    expect(stepTpp(fit, 2, fit)).toBe(16);
     expect(stepTpp(32, -1, fit)).toBe(64);
     expect(stepTpp(64, -1, fit)).toBe(fit);
     expect(stepTpp(fit, -1, fit)).toBe(fit);
@@ -29,7 +31,7 @@ describe("viewport", () => {
     const after = tokenAt(vp, 300, 200)!;
     expect(Math.abs(after.row - before.row)).toBeLessThanOrEqual(Math.ceil(vp.tpp) + 1);
     expect(Math.abs(after.col - before.col)).toBeLessThanOrEqual(Math.ceil(vp.tpp) + 1);
-    expect(vp.tpp).toBe(2); // 10.24 → 8 → 4 → 2
+    expect(vp.tpp).toBe(1); // 10.24 → 4 → 2 → 1
     expect(isFit(zoomAt(vp, -10, 0, 0))).toBe(true);
   });
 

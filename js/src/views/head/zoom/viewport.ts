@@ -49,14 +49,18 @@ export function isFit(vp: Viewport): boolean {
   return vp.tpp >= fitTpp(vp.nq, vp.nk, vp.width, vp.height) * (1 - 1e-9);
 }
 
-/** The next zoom level in (`steps` > 0) or out (< 0) from `tpp`: powers of two below the fit scale. */
+/**
+ * The zoom level `steps` powers of two in (> 0) or out (< 0) from `tpp`: in, the largest power of two
+ * ≤ tpp / 2; out, the smallest ≥ 2·tpp, or fit-all once that shows everything.
+ */
 export function stepTpp(tpp: number, steps: number, fit: number): number {
   let t = tpp;
   for (let s = 0; s < Math.abs(steps); s++) {
-    const k = Math.floor(Math.log2(t) + 1e-9);
-    const onPower = Math.abs(2 ** k - t) <= t * 1e-9;
-    if (steps > 0) t = onPower ? 2 ** (k - 1) : 2 ** k; // the power of two below
-    else t = 2 ** (k + 1) >= fit * (1 - 1e-9) ? fit : 2 ** (k + 1); // the one above, or fit-all
+    if (steps > 0) t = 2 ** Math.floor(Math.log2(t / 2) + 1e-9);
+    else {
+      const up = 2 ** Math.ceil(Math.log2(t * 2) - 1e-9);
+      t = up >= fit * (1 - 1e-9) ? fit : up;
+    }
   }
   return Math.min(fit, Math.max(1 / MAX_CELL_PX, t));
 }
