@@ -16,6 +16,7 @@ export interface ZoomDom {
   zoomOut: HTMLButtonElement;
   fit: HTMLButtonElement;
   pool: HTMLSelectElement;
+  scale: HTMLSelectElement;
   poolLabel: HTMLElement;
   status: HTMLElement;
   info: HTMLElement;
@@ -33,7 +34,13 @@ function style(el: HTMLElement, css: string): void {
   el.style.cssText = css;
 }
 
-function toolbar(doc: Document): Pick<ZoomDom, "zoomIn" | "zoomOut" | "fit" | "pool" | "poolLabel"> & { bar: HTMLElement } {
+function select(doc: Document, control: string, label: string, options: [string, string][]): HTMLSelectElement {
+  const el = h(doc, "select", { class: "al-btn", "data-control": control, "aria-label": label, title: label });
+  for (const [value, text] of options) el.append(h(doc, "option", { value }, text));
+  return el;
+}
+
+function toolbar(doc: Document): Pick<ZoomDom, "zoomIn" | "zoomOut" | "fit" | "pool" | "scale" | "poolLabel"> & { bar: HTMLElement } {
   const bar = h(doc, "div", { class: "al-zoom-bar" });
   style(bar, "display:flex;align-items:center;gap:6px;flex-wrap:wrap;margin:2px 0 4px;font-size:12px");
   const btn = (control: string, text: string, label: string) =>
@@ -42,12 +49,12 @@ function toolbar(doc: Document): Pick<ZoomDom, "zoomIn" | "zoomOut" | "fit" | "p
   const zoomOut = btn("zoom-out", "−", "Zoom out (− key, or the mouse wheel)");
   const fit = btn("zoom-fit", "Fit", "Show the whole matrix (0 key)");
   const poolText = h(doc, "span", {}, "pool");
-  const pool = h(doc, "select", { class: "al-btn", "data-control": "heat-pool", "aria-label": "how a cell pools its block of tokens" });
-  for (const value of ["max", "mean"]) pool.append(h(doc, "option", { value }, value));
+  const pool = select(doc, "heat-pool", "how a cell pools its block of tokens", [["max", "max"], ["mean", "mean"]]);
+  const scale = select(doc, "heat-scale", "what the strongest colour stands for", [["view", "colours: fit to view"], ["matrix", "colours: whole matrix"]]);
   const poolLabel = h(doc, "span", { class: "al-hint", "data-heat-pool-label": "" });
   style(poolLabel, "color:var(--al-muted);font-size:11px");
-  bar.append(zoomOut, zoomIn, fit, poolText, pool, poolLabel);
-  return { bar, zoomIn, zoomOut, fit, pool, poolLabel };
+  bar.append(zoomOut, zoomIn, fit, poolText, pool, poolLabel, scale);
+  return { bar, zoomIn, zoomOut, fit, pool, scale, poolLabel };
 }
 
 function minimap(doc: Document): Pick<ZoomDom, "mini" | "miniRect" | "miniBox"> {

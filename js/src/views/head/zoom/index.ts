@@ -26,20 +26,22 @@
 import { colorLut, sequentialColor } from "../../../colors";
 import type { ReplyCache } from "../../../replies";
 import type { Store } from "../../../store";
-import { watchTheme } from "../../../theme";
+import { listen } from "../../../dom";
+import { watchTheme, type Theme } from "../../../theme";
 import { canvasScale } from "../../common/geometry";
-import { frameScheduler, themeReader } from "../../common/index";
-import { buildDom, MINI } from "./dom";
+import { frameScheduler, themeReader, type Scheduler } from "../../common/index";
+import { buildDom, MINI, type ZoomDom } from "./dom";
 import { bindInput } from "./input";
 import type { Pool } from "./keys";
 import { edgeLabels } from "./labels";
 import { blockFor, overviewBlock, tileRect, type Rect } from "./levels";
 import { miniPainter, miniRect, miniSize } from "./minimap";
-import { paintTile, visibleTop } from "./paint";
+import { visibleTop } from "./paint";
+import { colourTop, renderMap, type ScaleMode } from "./render";
 import { cellReadout } from "./readout";
 import { scaleText, statusOf } from "./status";
-import { tileSource, type Gathered } from "./tiles";
-import { fitAll, rectText, resize, toPx, tokenAt, visibleRect, type Viewport } from "./viewport";
+import { tileSource, type Gathered, type TileSource } from "./tiles";
+import { fitAll, rectText, resize, tokenAt, visibleRect, type Viewport } from "./viewport";
 
 export interface ZoomHeatmapOptions {
   cache: ReplyCache;
@@ -70,138 +72,98 @@ interface State {
   heads: number[];
   token: number | null;
   pool: Pool;
+  scale: ScaleMode;
   vp: Viewport;
   sized: boolean;
   hover: { x: number; y: number } | null;
 }
 
-export function mountZoomHeatmap(el: HTMLElement, opts: ZoomHeatmapOptions): ZoomHeatmap {
-  const doc = el.ownerDocument;
-  const win = doc.defaultView;
-  const { nq, nk } = opts;
-  const height = opts.height ?? 440;
-  const dom = buildDom(doc, height);
-  el.append(dom.root);
-  const overview = overviewBlock(nq, nk);
-  const source = tileSource(opts.cache, { stack: opts.stack, nq, nk, nHeads: opts.nHeads, overview });
-  const s0 = opts.store.get();
-  const st: State = { layer: s0.layer, heads: [...s0.heads], token: s0.token, pool: "max", vp: fitAll(nq, nk, 1, 1), sized: false, hover: null };
-  const themes = themeReader(dom.root);
-  let lut: { bg: string; lut: Uint8ClampedArray } | null = null;
-  const lutFor = () => {
-    const t = themes.get();
-    if (!lut || lut.bg !== t.bg) lut = { bg: t.bg, lut: colorLut((x) => sequentialColor(x, t.bgRgb)) };
-    return lut.lut;
-  };
-  const sched = frameScheduler(win, () => draw());
-  const readout = cellReadout(dom.readout, { cache: opts.cache, stack: opts.stack, queryTokens: opts.queryTokens, keyTokens: opts.keyTokens, nq, nk }, () => sched.schedule());
-  const labels = edgeLabels(dom.gutter, dom.band, opts.queryTokens, opts.keyTokens);
-  const paintMini = miniPainter(dom.mini);
-  let drawnSig = "";
+interface Ctx {
+  opts: ZoomHeatmapOptions;
+  dom: ZoomDom;
+  st: State;
+  win: Document["defaultView"];
+  height: number;
+  overview: number;
+  source: TileSource;
+  themes: { get(): Theme; reset(): void };
+  lutFor: () => Uint8ClampedArray;
+  readout: ReturnType<typeof cellReadout>;
+  labels: ReturnType<typeof edgeLabels>;
+  paintMini: ReturnType<typeof miniPainter>;
+  drawnSig: string;
+}
 
-  const measure = (): boolean => {
-    const w = dom.mapBox.clientWidth;
-    const hh = dom.mapBox.clientHeight || height - 2;
-    if (w <= 0) return false;
-    if (!st.sized) st.vp = fitAll(nq, nk, w, hh);
-    else if (w !== st.vp.width || hh !== st.vp.height) st.vp = resize(st.vp, w, hh);
-    st.sized = true;
-    return true;
-  };
+/** Read the map's size; a first size fits the matrix, a later one keeps the view. False: not laid out. */
+function measure(c: Ctx): boolean {
+  const { dom, st, opts } = c;
+  const w = dom.mapBox.clientWidth;
+  const hh = dom.mapBox.clientHeight || c.height - 2;
+  if (w <= 0) return false;
+  if (!st.sized) st.vp = fitAll(opts.nq, opts.nk, w, hh);
+  else if (w !== st.vp.width || hh !== st.vp.height) st.vp = resize(st.vp, w, hh);
+  st.sized = true;
+  return true;
+}
 
-  /** Paint the held tiles into the canvas; returns the colour scale's top and the max on screen. */
-  const paintMap = (g: Gathered, block: number, rect: Rect, scale: number): { top: number; max: number } => {
-    const { vp } = st;
-    const w = Math.max(1, Math.round(vp.width * scale));
-    const hh = Math.max(1, Math.round(vp.height * scale));
-    const c = dom.canvas;
-    if (c.width !== w) c.width = w;
-    if (c.height !== hh) c.height = hh;
-    c.style.width = `${vp.width}px`;
-    c.style.height = `${vp.height}px`;
-    const ctx = c.getContext("2d");
-    const shown = visibleTop(g.complete ? g.tiles.filter((t) => t.rect.block === block) : g.tiles, rect);
-    const top = opts.colorMax ?? shown.top;
-    if (!ctx) return { top, max: shown.max };
-    const img = ctx.createImageData(w, hh);
-    const surface = { data: img.data, width: w, height: hh, x: vp.x, y: vp.y, tpdp: vp.tpp / scale };
-    for (const t of g.tiles) paintTile(surface, t, { max: top, lut: lutFor(), pool: st.pool });
-    ctx.putImageData(img, 0, 0);
-    ctx.setTransform(scale, 0, 0, scale, 0, 0);
-    overlay(ctx, block);
-    return { top, max: shown.max };
-  };
+function drawMini(c: Ctx, g: Gathered, dpr: number): void {
+  const { dom, opts } = c;
+  dom.miniBox.hidden = !g.overview;
+  if (!g.overview) return;
+  const size = miniSize(opts.nq, opts.nk, MINI);
+  const all = tileRect(c.overview, 0, 0, opts.nq, opts.nk);
+  c.paintMini(g.overview, size, dpr, { max: visibleTop([g.overview], all).top, lut: c.lutFor(), pool: c.st.pool });
+  const r = miniRect(c.st.vp, size);
+  Object.assign(dom.miniRect.style, { left: `${r.left}px`, top: `${r.top}px`, width: `${r.width}px`, height: `${r.height}px` });
+}
 
-  /** The matrix's edge, the locked row and the hovered cell (or its block), over the pixels. */
-  const overlay = (ctx: CanvasRenderingContext2D, block: number) => {
-    const { vp } = st;
-    const t = themes.get();
-    const end = toPx(vp, nq, nk);
-    const origin = toPx(vp, 0, 0);
-    ctx.strokeStyle = t.border;
-    ctx.lineWidth = 1;
-    ctx.strokeRect(origin.x + 0.5, origin.y + 0.5, end.x - origin.x - 1, end.y - origin.y - 1);
-    ctx.strokeStyle = t.accent;
-    ctx.lineWidth = 2;
-    if (st.token !== null && st.token >= 0 && st.token < nq) {
-      const a = toPx(vp, st.token, 0);
-      const b = toPx(vp, st.token + 1, nk);
-      ctx.strokeRect(Math.max(-2, a.x), a.y - 1, Math.min(vp.width + 4, b.x - a.x), Math.max(2, b.y - a.y) + 2);
-    }
-    const cell = st.hover ? tokenAt(vp, st.hover.x, st.hover.y) : null;
-    if (cell) {
-      const r0 = Math.floor(cell.row / block) * block;
-      const c0 = Math.floor(cell.col / block) * block;
-      const a = toPx(vp, r0, c0);
-      const b = toPx(vp, Math.min(nq, r0 + block), Math.min(nk, c0 + block));
-      ctx.strokeStyle = t.fg;
-      ctx.lineWidth = 1.5;
-      ctx.strokeRect(a.x, a.y, Math.max(3, b.x - a.x), Math.max(3, b.y - a.y));
-    }
-  };
+/** Status line, info line, pool label and the root's test attributes. */
+function describe(c: Ctx, g: Gathered, block: number, rect: Rect, colour: { top: number; max: number; fixed: boolean }): void {
+  const { dom, st } = c;
+  const status = statusOf(g, st.heads.length === 0, block);
+  dom.status.textContent = status.text;
+  if (status.state) dom.status.setAttribute("data-state", status.state);
+  else dom.status.removeAttribute("data-state");
+  const cells = block === 1 ? "full resolution" : `${block}×${block} tokens a cell`;
+  dom.info.textContent = `queries ${rect.r0}–${Math.max(rect.r0, rect.r1 - 1)} × keys ${rect.c0}–${Math.max(rect.c0, rect.c1 - 1)} · ${cells} · ${scaleText(colour.top, colour.max, colour.fixed, st.scale)}`;
+  dom.poolLabel.textContent = block === 1 ? "each cell: one query–key pair" : `each cell: ${st.pool} of its ${block}×${block} block`;
+  const root = dom.root;
+  root.setAttribute("data-heat-block", String(block));
+  root.setAttribute("data-heat-view", rectText(rect));
+  root.setAttribute("data-heat-pool", st.pool);
+  root.setAttribute("data-heat-scale", st.scale);
+  root.setAttribute("data-heat-drawn", g.complete ? String(block) : "");
+}
 
-  const drawMini = (g: Gathered, dpr: number) => {
-    dom.miniBox.hidden = !g.overview;
-    if (!g.overview) return;
-    const size = miniSize(nq, nk, MINI);
-    const all = tileRect(overview, 0, 0, nq, nk);
-    paintMini(g.overview, size, dpr, { max: visibleTop([g.overview], all).top, lut: lutFor(), pool: st.pool });
-    const r = miniRect(st.vp, size);
-    Object.assign(dom.miniRect.style, { left: `${r.left}px`, top: `${r.top}px`, width: `${r.width}px`, height: `${r.height}px` });
-  };
+function draw(c: Ctx): void {
+  if (!measure(c)) return;
+  const { st, opts } = c;
+  const vp = st.vp;
+  const dpr = c.win?.devicePixelRatio || 1;
+  const scale = canvasScale(vp.width, vp.height, dpr);
+  const block = blockFor(vp.tpp, scale, c.overview);
+  const rect = visibleRect(vp);
+  const none = st.heads.length === 0;
+  const g: Gathered = none ? { tiles: [], overview: undefined, complete: false, error: null } : c.source.gather(st, block, rect);
+  const shown = g.complete ? g.tiles.filter((t) => t.rect.block === block) : g.tiles;
+  const colour = colourTop(st.scale, opts.colorMax, shown, rect, g.overview);
+  const frame = { vp, scale, block, rect, pool: st.pool, theme: c.themes.get(), lut: c.lutFor(), token: st.token, hover: st.hover };
+  renderMap(c.dom.canvas, g.tiles, colour.top, frame);
+  drawMini(c, g, dpr);
+  c.labels.update(vp, rect, block);
+  describe(c, g, block, rect, colour);
+  const cell = st.hover ? tokenAt(vp, st.hover.x, st.hover.y) : null;
+  c.readout.update(st.layer, st.heads, none ? null : cell, block, st.pool);
+  const sig = `${st.layer}|${st.heads.join(",")}|${st.pool}|${block}|${rectText(rect)}`;
+  if (g.complete && sig !== c.drawnSig) {
+    c.drawnSig = sig;
+    opts.onDrawn?.(block, st.layer);
+  }
+}
 
-  const draw = () => {
-    if (!measure()) return;
-    const { vp } = st;
-    const dpr = win?.devicePixelRatio || 1;
-    const scale = canvasScale(vp.width, vp.height, dpr);
-    const block = blockFor(vp.tpp, scale, overview);
-    const rect = visibleRect(vp);
-    const none = st.heads.length === 0;
-    const g: Gathered = none ? { tiles: [], overview: undefined, complete: false, error: null } : source.gather(st, block, rect);
-    const colour = paintMap(g, block, rect, scale);
-    drawMini(g, dpr);
-    labels.update(vp, rect, block);
-    const status = statusOf(g, none, block);
-    dom.status.textContent = status.text;
-    if (status.state) dom.status.setAttribute("data-state", status.state);
-    else dom.status.removeAttribute("data-state");
-    dom.info.textContent = `queries ${rect.r0}–${Math.max(rect.r0, rect.r1 - 1)} × keys ${rect.c0}–${Math.max(rect.c0, rect.c1 - 1)} · ${block === 1 ? "full resolution" : `${block}×${block} tokens a cell`} · ${scaleText(colour.top, colour.max, Boolean(opts.colorMax))}`;
-    dom.poolLabel.textContent = block === 1 ? "each cell: one query–key pair" : `each cell: ${st.pool} of its ${block}×${block} block`;
-    const root = dom.root;
-    root.setAttribute("data-heat-block", String(block));
-    root.setAttribute("data-heat-view", rectText(rect));
-    root.setAttribute("data-heat-pool", st.pool);
-    root.setAttribute("data-heat-drawn", g.complete ? String(block) : "");
-    const cell = st.hover ? tokenAt(vp, st.hover.x, st.hover.y) : null;
-    readout.update(st.layer, st.heads, none ? null : cell, block, st.pool);
-    const sig = `${st.layer}|${st.heads.join(",")}|${st.pool}|${block}|${rectText(rect)}`;
-    if (g.complete && sig !== drawnSig) {
-      drawnSig = sig;
-      opts.onDrawn?.(block, st.layer);
-    }
-  };
-
+/** Every listener of the component; returns their removals. */
+function bind(c: Ctx, sched: Scheduler): (() => void)[] {
+  const { dom, st, opts } = c;
   const offs: (() => void)[] = [
     bindInput({
       canvas: dom.canvas,
@@ -218,44 +180,77 @@ export function mountZoomHeatmap(el: HTMLElement, opts: ZoomHeatmapOptions): Zoo
       },
       click: (x, y) => {
         const cell = tokenAt(st.vp, x, y);
-        if (!cell) return;
-        opts.store.set({ token: opts.store.get().token === cell.row ? null : cell.row });
+        if (cell) opts.store.set({ token: opts.store.get().token === cell.row ? null : cell.row });
       },
-      miniSize: () => miniSize(nq, nk, MINI),
+      miniSize: () => miniSize(opts.nq, opts.nk, MINI),
     }),
     opts.cache.subscribe(() => sched.schedule()),
-    watchTheme(doc, () => {
-      themes.reset();
+    watchTheme(dom.root.ownerDocument, () => {
+      c.themes.reset();
       sched.schedule();
     }),
   ];
-  const onPool = () => {
+  const onSelect = () => {
     st.pool = dom.pool.value === "mean" ? "mean" : "max";
+    st.scale = dom.scale.value === "matrix" ? "matrix" : "view";
     sched.soon();
   };
-  dom.pool.addEventListener("change", onPool);
-  offs.push(() => dom.pool.removeEventListener("change", onPool));
-  if (win && typeof win.ResizeObserver === "function") {
-    const ro = new win.ResizeObserver(() => sched.schedule());
+  for (const sel of [dom.pool, dom.scale]) offs.push(listen(sel, "change", onSelect));
+  if (c.win && typeof c.win.ResizeObserver === "function") {
+    const ro = new c.win.ResizeObserver(() => sched.schedule());
     ro.observe(dom.mapBox);
     offs.push(() => ro.disconnect());
   }
-  sched.soon();
+  return offs;
+}
 
+function lutReader(themes: { get(): Theme }): () => Uint8ClampedArray {
+  let lut: { bg: string; lut: Uint8ClampedArray } | null = null;
+  return () => {
+    const t = themes.get();
+    if (!lut || lut.bg !== t.bg) lut = { bg: t.bg, lut: colorLut((x) => sequentialColor(x, t.bgRgb)) };
+    return lut.lut;
+  };
+}
+
+export function mountZoomHeatmap(el: HTMLElement, opts: ZoomHeatmapOptions): ZoomHeatmap {
+  const doc = el.ownerDocument;
+  const { nq, nk } = opts;
+  const height = opts.height ?? 440;
+  const dom = buildDom(doc, height);
+  el.append(dom.root);
+  const overview = overviewBlock(nq, nk);
+  const s0 = opts.store.get();
+  const st: State = { layer: s0.layer, heads: [...s0.heads], token: s0.token, pool: "max", scale: "view", vp: fitAll(nq, nk, 1, 1), sized: false, hover: null };
+  const themes = themeReader(dom.root);
+  let sched: Scheduler | null = null;
+  const c: Ctx = {
+    opts, dom, st, height, overview, themes,
+    win: doc.defaultView,
+    source: tileSource(opts.cache, { stack: opts.stack, nq, nk, nHeads: opts.nHeads, overview }),
+    lutFor: lutReader(themes),
+    readout: cellReadout(dom.readout, { cache: opts.cache, stack: opts.stack, queryTokens: opts.queryTokens, keyTokens: opts.keyTokens, nq, nk }, () => sched?.schedule()),
+    labels: edgeLabels(dom.gutter, dom.band, opts.queryTokens, opts.keyTokens),
+    paintMini: miniPainter(dom.mini),
+    drawnSig: "",
+  };
+  const s = (sched = frameScheduler(c.win, () => draw(c)));
+  const offs = bind(c, s);
+  s.soon();
   return {
     setSelection(layer, heads, token) {
       st.layer = layer;
       st.heads = [...new Set(heads)].filter((h) => Number.isInteger(h) && h >= 0 && h < opts.nHeads).sort((a, b) => a - b);
       st.token = token;
-      sched.soon();
+      s.soon();
     },
     redraw() {
       themes.reset();
-      sched.soon();
+      s.soon();
     },
     destroy() {
-      sched.cancel();
-      readout.destroy();
+      s.cancel();
+      c.readout.destroy();
       for (const off of offs.splice(0)) off();
       dom.root.remove();
     },

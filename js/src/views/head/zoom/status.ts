@@ -30,8 +30,9 @@ export function statusOf(g: Pick<Gathered, "overview" | "complete" | "error">, n
 }
 
 /** What the colours mean: 0 is the background; `top` and above the strongest colour. */
-export function scaleText(top: number, max: number, fixed: boolean): string {
+export function scaleText(top: number, max: number, fixed: boolean, mode: "view" | "matrix" = "view"): string {
   if (fixed) return `colour 0 to ${top.toPrecision(3)} (fixed)`;
-  if (top >= max * (1 - 1e-6)) return `colour 0 to ${top.toPrecision(3)} (strongest shown)`;
-  return `colour 0 to ${top.toPrecision(3)} (99.9% of the cells shown; stronger ones, up to ${max.toPrecision(3)}, at full colour)`;
+  const where = mode === "matrix" ? "the whole matrix" : "the cells shown";
+  if (top >= max * (1 - 1e-6)) return `colour 0 to ${top.toPrecision(3)} (strongest of ${where})`;
+  return `colour 0 to ${top.toPrecision(3)} (above 99.9% of ${where}; stronger ones, up to ${max.toPrecision(3)}, at full colour)`;
 }
