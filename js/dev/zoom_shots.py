@@ -58,7 +58,8 @@ def shots(browser, n: int, scheme: str) -> None:
     page.screenshot(path=str(OUT / f"{scheme}-{n}-fit.png"), full_page=True)
     print(f"{scheme} {n}: fit at block {block}, view {root_attr(page, 'data-heat-view')}")
     box = map_box(page)
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    px, py = box["x"] + box["height"] * 0.5, box["y"] + box["height"] * 0.5  # on the diagonal
+    page.mouse.move(px, py)
     for _ in range(3):
         page.mouse.wheel(0, -120)
         page.wait_for_timeout(30)
@@ -66,12 +67,12 @@ def shots(browser, n: int, scheme: str) -> None:
     page.screenshot(path=str(OUT / f"{scheme}-{n}-mid.png"), full_page=True)
     print(f"{scheme} {n}: zoomed to block {root_attr(page, 'data-heat-block')}, view {root_attr(page, 'data-heat-view')}")
     page.locator('[data-control="zoom-in"]').click()
-    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    page.mouse.move(px, py)
     for _ in range(12):
         page.mouse.wheel(0, -120)
         page.wait_for_timeout(20)
     wait_drawn(page)
-    page.mouse.move(box["x"] + box["width"] * 0.3 + 20, box["y"] + box["height"] * 0.5 + 9)
+    page.mouse.move(px + 40, py + 9)
     page.wait_for_function("() => document.querySelector('[data-readout=heat-cell]')?.getAttribute('data-value')")
     page.screenshot(path=str(OUT / f"{scheme}-{n}-block1.png"), full_page=True)
     labels = page.locator('[data-label-side="query"]').count()
