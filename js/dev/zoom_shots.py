@@ -66,8 +66,6 @@ def shots(browser, n: int, scheme: str) -> None:
     wait_drawn(page)
     page.screenshot(path=str(OUT / f"{scheme}-{n}-mid.png"), full_page=True)
     print(f"{scheme} {n}: zoomed to block {root_attr(page, 'data-heat-block')}, view {root_attr(page, 'data-heat-view')}")
-    page.locator('[data-control="zoom-in"]').click()
-    page.mouse.move(px, py)
     for _ in range(12):
         page.mouse.wheel(0, -120)
         page.wait_for_timeout(20)
@@ -151,9 +149,43 @@ def interactions(browser) -> None:
     page.close()
 
 
+def timings_and_static(browser) -> None:
+    page = browser.new_page(viewport={"width": 1000, "height": 760}, device_scale_factor=1)
+    page.goto(f"{BASE}?n=32768&delay=0")
+    wait_drawn(page)
+    ms = page.evaluate("""async () => {
+        const c = document.querySelector('.al-zoom canvas.al-heat');
+        const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+        const out = {};
+        for (const [name, keys] of [['fit: pan key', ['ArrowLeft']], ['zoom in x2', ['+', '+']], ['block 8: pan', ['ArrowRight', 'ArrowDown', 'ArrowLeft', 'ArrowUp']]]) {
+            const times = [];
+            for (const key of keys) {
+                const t0 = performance.now();
+                c.dispatchEvent(new KeyboardEvent('keydown', {key, bubbles: true}));
+                await frame(); await frame();
+                times.push(performance.now() - t0);
+            }
+            out[name] = times.map(t => Math.round(t));
+        }
+        return out;
+    }""")
+    print("32768 tokens, two frames after a key (ms, includes tile answers computed in the page):", ms)
+    page.close()
+    page = browser.new_page(viewport={"width": 1000, "height": 760}, device_scale_factor=1)
+    page.goto(f"{BASE}?n=32768&delay=0&static=1")
+    wait_drawn(page)
+    page.locator('[data-control="zoom-in"]').click()
+    page.wait_for_timeout(300)
+    status = page.locator(".al-zoom .al-status").text_content() or ""
+    check("zoom level not in this page" in status and "needs a running kernel" in status, f"saved page without the level says so ({status!r})")
+    page.screenshot(path=str(OUT / "light-32768-static-zoom.png"), full_page=True)
+    page.close()
+
+
 with sync_playwright() as p:
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
     interactions(browser)
+    timings_and_static(browser)
     for n in (512, 32768):
         for scheme in ("light", "dark"):
             shots(browser, n, scheme)

@@ -50,7 +50,7 @@ function toolbar(doc: Document): Pick<ZoomDom, "zoomIn" | "zoomOut" | "fit" | "p
   const fit = btn("zoom-fit", "Fit", "Show the whole matrix (0 key)");
   const poolText = h(doc, "span", {}, "pool");
   const pool = select(doc, "heat-pool", "how a cell pools its block of tokens", [["max", "max"], ["mean", "mean"]]);
-  const scale = select(doc, "heat-scale", "what the strongest colour stands for", [["view", "colours: fit to view"], ["matrix", "colours: whole matrix"]]);
+  const scale = select(doc, "heat-scale", "what the strongest colour stands for", [["matrix", "colours: whole matrix"], ["view", "colours: fit to view"]]);
   const poolLabel = h(doc, "span", { class: "al-hint", "data-heat-pool-label": "" });
   style(poolLabel, "color:var(--al-muted);font-size:11px");
   bar.append(zoomOut, zoomIn, fit, poolText, pool, poolLabel, scale);

@@ -146,7 +146,8 @@ function draw(c: Ctx): void {
   const none = st.heads.length === 0;
   const g: Gathered = none ? { tiles: [], overview: undefined, complete: false, error: null } : c.source.gather(st, block, rect);
   const shown = g.complete ? g.tiles.filter((t) => t.rect.block === block) : g.tiles;
-  const colour = colourTop(st.scale, opts.colorMax, shown, rect, g.overview);
+  const scaleTile = st.pool === "max" || none ? g.overview : c.source.overview(st, "max");
+  const colour = colourTop(st.scale, opts.colorMax, shown, rect, scaleTile);
   const frame = { vp, scale, block, rect, pool: st.pool, theme: c.themes.get(), lut: c.lutFor(), token: st.token, hover: st.hover };
   renderMap(c.dom.canvas, g.tiles, colour.top, frame);
   drawMini(c, g, dpr);
@@ -221,7 +222,7 @@ export function mountZoomHeatmap(el: HTMLElement, opts: ZoomHeatmapOptions): Zoo
   el.append(dom.root);
   const overview = overviewBlock(nq, nk);
   const s0 = opts.store.get();
-  const st: State = { layer: s0.layer, heads: [...s0.heads], token: s0.token, pool: "max", scale: "view", vp: fitAll(nq, nk, 1, 1), sized: false, hover: null };
+  const st: State = { layer: s0.layer, heads: [...s0.heads], token: s0.token, pool: "max", scale: "matrix", vp: fitAll(nq, nk, 1, 1), sized: false, hover: null };
   const themes = themeReader(dom.root);
   let sched: Scheduler | null = null;
   const c: Ctx = {

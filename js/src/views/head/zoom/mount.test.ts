@@ -42,11 +42,16 @@ function setup(n: number, opts: { answer?: (c: Record<string, unknown>) => boole
 }
 
 const frame = () => new Promise((r) => setTimeout(r, 40));
+/** Wait (polling) until `cond` holds: frames are late on a loaded machine. */
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await frame();
+}
 
 describe("mountZoomHeatmap", () => {
   it("asks only for the overview at fit, never a whole layer, and says when it is drawn", async () => {
     const t = setup(4096);
-    await frame();
+    await until(() => t.root().getAttribute("data-heat-drawn") === "8");
     expect(t.sent()).toEqual(["attention_tile:self:1:max:8:0:0:all"]);
     expect(t.root().getAttribute("data-heat-block")).toBe("8");
     expect(t.root().getAttribute("data-heat-view")).toBe("0,4096,0,4096");
@@ -60,7 +65,7 @@ describe("mountZoomHeatmap", () => {
     t.heat.setSelection(0, [2, 0], null);
     t.el.querySelector<HTMLButtonElement>('[data-control="zoom-fit"]')!.click();
     for (let k = 0; k < 3; k++) t.el.querySelector<HTMLButtonElement>('[data-control="zoom-in"]')!.click();
-    await frame();
+    await until(() => t.root().getAttribute("data-heat-drawn") === "1");
     expect(t.root().getAttribute("data-heat-block")).toBe("1");
     const fine = t.sent().filter((k) => k.includes(":max:1:"));
     expect(fine.length).toBeGreaterThan(0);
@@ -70,7 +75,7 @@ describe("mountZoomHeatmap", () => {
     const pool = t.el.querySelector<HTMLSelectElement>('[data-control="heat-pool"]')!;
     pool.value = "mean";
     pool.dispatchEvent(new Event("change"));
-    await frame();
+    await until(() => t.sent().includes("attention_tile:self:0:mean:8:0:0:0,2") && t.root().getAttribute("data-heat-drawn") === "1");
     expect(t.sent()).toContain("attention_tile:self:0:mean:8:0:0:0,2");
     expect(t.root().getAttribute("data-heat-drawn")).toBe("1");
   });
@@ -82,9 +87,8 @@ describe("mountZoomHeatmap", () => {
     const canvas = t.el.querySelector("canvas")!;
     canvas.getBoundingClientRect = () => ({ left: 0, top: 0, right: 800, bottom: 400, width: 800, height: 400, x: 0, y: 0, toJSON() {} });
     canvas.dispatchEvent(new PointerEvent("pointermove", { clientX: 200.5, clientY: 300.5, pointerId: 1 }));
-    await frame();
-    await frame();
     const ro = t.el.querySelector<HTMLElement>('[data-readout="heat-cell"]')!;
+    await until(() => Boolean(ro.getAttribute("data-value")));
     const row = Number(ro.getAttribute("data-row"));
     const col = Number(ro.getAttribute("data-col"));
     expect(row).toBe(Math.floor(300.5 * (1200 / 400))); // fit: 3 tokens per px
@@ -111,6 +115,7 @@ describe("mountZoomHeatmap", () => {
     t.el.querySelector<HTMLButtonElement>('[data-control="zoom-in"]')!.click();
     await frame();
     const status = t.el.querySelector(".al-status")!;
+    await until(() => Boolean(status.textContent?.includes("not in this page")));
     expect(status.textContent).toContain("zoom level not in this page");
     expect(status.textContent).toContain("it needs a running kernel");
     expect(t.root().getAttribute("data-heat-drawn")).toBe("");

@@ -80,8 +80,9 @@ function overlay(ctx: CanvasRenderingContext2D, f: MapFrame): void {
 export type ScaleMode = "view" | "matrix";
 
 /**
- * Top of the colour scale: fixed when given; "view": the cells on screen (99.9% of them, see
- * visibleTop); "matrix": the whole matrix's overview, the same at every zoom.
+ * Top of the colour scale: fixed when given; "matrix" (default): the whole matrix's max-pooled overview
+ * (99.9% of its cells, see visibleTop), so a colour means the same value at every zoom and position;
+ * "view": the cells on screen, to bring out faint regions.
  */
 export function colourTop(mode: ScaleMode, fixed: number | null | undefined, shown: readonly TileData[], rect: Rect, overview: TileData | undefined): { top: number; max: number; fixed: boolean } {
   if (fixed) return { top: fixed, max: fixed, fixed: true };

@@ -30,7 +30,7 @@ export function statusOf(g: Pick<Gathered, "overview" | "complete" | "error">, n
 }
 
 /** What the colours mean: 0 is the background; `top` and above the strongest colour. */
-export function scaleText(top: number, max: number, fixed: boolean, mode: "view" | "matrix" = "view"): string {
+export function scaleText(top: number, max: number, fixed: boolean, mode: "view" | "matrix" = "matrix"): string {
   if (fixed) return `colour 0 to ${top.toPrecision(3)} (fixed)`;
   const where = mode === "matrix" ? "the whole matrix" : "the cells shown";
   if (top >= max * (1 - 1e-6)) return `colour 0 to ${top.toPrecision(3)} (strongest of ${where})`;

@@ -38,6 +38,8 @@ export function tileData(reply: Reply, rect: TileRect): TileData | string {
 
 export interface TileSource {
   gather(sel: Selection, block: number, view: Rect): Gathered;
+  /** The overview tile with `pool` (asked for when missing), e.g. the max-pooled one for the colour scale. */
+  overview(sel: Selection, pool: Pool): TileData | undefined;
 }
 
 export function tileSource(cache: ReplyCache, o: { stack: string; nq: number; nk: number; nHeads: number; overview: number }): TileSource {
@@ -76,6 +78,10 @@ export function tileSource(cache: ReplyCache, o: { stack: string; nq: number; nk
         }
       }
       return out;
+    },
+    overview(sel, pool) {
+      const d = ask({ ...sel, pool }, tileRect(o.overview, 0, 0, o.nq, o.nk), true);
+      return typeof d === "string" ? undefined : d;
     },
   };
 }
