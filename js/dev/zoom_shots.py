@@ -70,7 +70,11 @@ def shots(browser, n: int, scheme: str) -> None:
         page.mouse.wheel(0, -120)
         page.wait_for_timeout(20)
     wait_drawn(page)
-    page.mouse.move(px + 40, py + 9)
+    mini = page.locator(".al-zoom-mini").bounding_box()
+    assert mini
+    page.mouse.click(mini["x"] + mini["width"] * 0.4, mini["y"] + mini["height"] * 0.4)  # onto the diagonal
+    wait_drawn(page)
+    page.mouse.move(box["x"] + box["width"] / 2 - 40, box["y"] + box["height"] / 2 + 9)
     page.wait_for_function("() => document.querySelector('[data-readout=heat-cell]')?.getAttribute('data-value')")
     page.screenshot(path=str(OUT / f"{scheme}-{n}-block1.png"), full_page=True)
     labels = page.locator('[data-label-side="query"]').count()

@@ -61,7 +61,7 @@ function overlay(ctx: CanvasRenderingContext2D, f: MapFrame): void {
   const end = toPx(vp, vp.nq, vp.nk);
   ctx.strokeStyle = theme.border;
   ctx.lineWidth = 1;
-  ctx.strokeRect(origin.x + 0.5, origin.y + 0.5, end.x - origin.x - 1, end.y - origin.y - 1);
+  ctx.strokeRect(origin.x - 0.5, origin.y - 0.5, end.x - origin.x + 1, end.y - origin.y + 1); // outside the matrix: column 0 stays visible
   if (f.token !== null && f.token >= 0 && f.token < vp.nq) {
     const a = toPx(vp, f.token, 0);
     const b = toPx(vp, f.token + 1, vp.nk);
