@@ -2,6 +2,7 @@
 import { floatToHalf } from "../src/decode";
 import { requestKey } from "../src/replies";
 import type { DType, EncodedArray } from "../src/types";
+import { answerLod } from "./synthetic-lod";
 
 export const DEV_TOKENS = [
   "<|endoftext|>",
@@ -257,7 +258,7 @@ export function replyMessage(what: string, key: string, id: unknown, built: { ar
 export function answerRequests(o: { nLayers: number; nHeads: number; kvHeads?: number; tokens: string[] }) {
   return (content: unknown, model: { emitCustom(content: unknown, buffers?: DataView[]): void }): void => {
     const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number; position?: number; method?: string };
-    if (c.kind !== "request") return;
+    if (c.kind !== "request" || answerLod(content, model, o)) return; // attention_tile / _heads / _cell: synthetic-lod.ts
     const rerun = ["attribution", "attribution_matrix", "ablation", "edit", "compare", "compare_attribution"].includes(c.what);
     // Reruns: the kernel says it is working, answers a moment later, and names the reply by id alone.
     const key = rerun ? (undefined as unknown as string) : requestKey(c.what, c.stack, c.layer, c.neuron);
