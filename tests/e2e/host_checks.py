@@ -39,7 +39,7 @@ def guard_network(context: Any) -> list[str]:
 
 FITS = """(root) => {
   const r = root.getBoundingClientRect();
-  const parent = root.parentElement.getBoundingClientRect();
+  const parent = (root.parentElement || root.getRootNode().host).getBoundingClientRect();
   const bars = Array.from(root.querySelectorAll('.al-controls, .al-header')).map(e => ({
     cls: e.className, scrollWidth: e.scrollWidth, clientWidth: e.clientWidth,
     right: e.getBoundingClientRect().right}));
