@@ -44,7 +44,8 @@ FITS = """(root) => {
     cls: e.className, scrollWidth: e.scrollWidth, clientWidth: e.clientWidth,
     right: e.getBoundingClientRect().right}));
   const page = document.scrollingElement || document.documentElement;
-  return {root: {w: r.width, left: r.left, right: r.right, scrollWidth: root.scrollWidth, clientWidth: root.clientWidth},
+  return {root: {w: r.width, left: r.left, right: r.right,
+                scrollWidth: root.scrollWidth, clientWidth: root.clientWidth},
           parent: {w: parent.width, right: parent.right}, bars,
           pageScrollWidth: page.scrollWidth, pageClientWidth: page.clientWidth};
 }"""
@@ -90,8 +91,10 @@ def wait_kernel_layer(page: Any, root: Any, layer: int, timeout_ms: int = 60_000
         )
     except Exception:
         status = root.locator(".al-status").first.text_content()
-        pytest.fail(f"layer {layer} was not drawn (data-drawn-layer {root.get_attribute('data-drawn-layer')!r}, "
-                    f"status {status!r}): did the kernel's reply arrive?")
+        pytest.fail(
+            f"layer {layer} was not drawn (data-drawn-layer {root.get_attribute('data-drawn-layer')!r}, "
+            f"status {status!r}): did the kernel's reply arrive?"
+        )
     wait_drawn(page, root)
     next_frames(page, 2)
     ink = page.evaluate(CANVAS_INK, root.locator("canvas.al-lines, canvas.al-heat").first.element_handle())

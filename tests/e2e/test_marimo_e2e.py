@@ -55,7 +55,7 @@ def notebook_source() -> str:
             "direct.observe(lambda _c: set_seen(f'{direct.token} {direct.layer}'), names=['token', 'layer'])",
         )
     )
-    return f'''import marimo
+    return f"""import marimo
 
 app = marimo.App(width="full")
 
@@ -88,7 +88,7 @@ def _(direct):
 def _(get_seen, mo):
     mo.md(f"direct-sees: {{get_seen()}}")
     return
-'''
+"""
 
 
 @dataclass
@@ -201,7 +201,8 @@ def test_marimo_click_and_slider_reach_python(mo_page: Page, which: str, index: 
     click_and_slide(page, root)  # layer 2 is not in the first payload: the kernel's reply is drawn
     assert canvas_pixels(page, root) != before, "the layer from the kernel drew the same pixels as layer 0"
     expect_python(lambda: mo_page.seen(f"{which}-sees: "), f"{TOKEN} {SLIDER_LAYER}", f"marimo, {which}")
-    assert (other.get_attribute("data-layer"), other.get_attribute("data-token")) == other_state, "the other widget moved"
+    other_now = (other.get_attribute("data-layer"), other.get_attribute("data-token"))
+    assert other_now == other_state, "the other widget on the page moved too"
 
 
 def test_marimo_nothing_leaves_localhost(mo_page: Page) -> None:

@@ -55,7 +55,8 @@ def notebook_source() -> str:
         f"tr = al.trace(model, tok, {TEXT!r})\n"
         "lens = al.Lens(tr)\n"
         f"seen = widgets.Label({SEEN!r} + 'nothing yet')\n"
-        f"lens.observe(lambda _c: setattr(seen, 'value', f'{SEEN}{{lens.token}} {{lens.layer}}'), names=['token', 'layer'])\n"
+        f"show = lambda _c: setattr(seen, 'value', f'{SEEN}{{lens.token}} {{lens.layer}}')\n"
+        "lens.observe(show, names=['token', 'layer'])\n"
         "display(lens, seen)"
     )
 

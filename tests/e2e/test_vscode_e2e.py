@@ -146,7 +146,7 @@ def test_vscode_python_to_page(vsc: Harness) -> None:
     assert vsc.root.locator('input[type=range][data-control="layer"]').input_value() == str(PY_LAYER)
 
 
-BG = """(root) => { const m = getComputedStyle(root).backgroundColor.match(/[\\d.]+/g); return m.slice(0, 3).map(Number); }"""
+BG = """(root) => getComputedStyle(root).backgroundColor.match(/[\\d.]+/g).slice(0, 3).map(Number)"""
 
 
 def test_vscode_theme_light_and_dark(vsc: Harness) -> None:
