@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import attnlens as al
-from attnlens.widget.protocol import answer, request_key
 from attnlens.widget.payloads.mlp import top_neurons
 from attnlens.widget.payloads.model import pool_max
+from attnlens.widget.protocol import answer, request_key
 from families import build
 from wire import reply_arrays as arrays
 

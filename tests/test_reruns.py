@@ -13,9 +13,9 @@ import pytest
 import attnlens as al
 from attnlens.analysis.attribution import METHODS
 from attnlens.bundled import load_model
+from attnlens.widget.payloads.ablation import ablation_spec
 from attnlens.widget.protocol import answer, request_key
 from attnlens.widget.session import Session
-from attnlens.widget.payloads.ablation import ablation_spec
 from wire import reply_arrays as arrays
 from wire import softmax
 

@@ -16,8 +16,8 @@ from attnlens.capture.inputs import (
     max_positions,
     special_flags,
 )
-from attnlens.capture.trace import Trace
 from attnlens.capture.run import _eval_mode, _input_device, trace_encoded
+from attnlens.capture.trace import Trace
 
 
 def generate(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 20, **generate_kwargs: Any) -> Trace:

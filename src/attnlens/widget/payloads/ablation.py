@@ -9,8 +9,9 @@ import numpy as np
 
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_attention
-from attnlens.widget.session import Session
 from attnlens.widget.payloads.attribution import probabilities, token_text
+from attnlens.widget.registry import Fields, Parsed, handles
+from attnlens.widget.session import Session
 
 TOP_K = 5
 
@@ -59,3 +60,10 @@ def ablation_arrays(
             raise ValueError(f"position {pos} is out of range: the text has positions 0 to {n - 1}")
         data.update(position=pos, **top_k_change(probabilities(trace, pos), probabilities(rerun, pos), trace))
     return {"attention": encode_attention(rerun.attention(layer, stack=stack))}, data
+
+
+@handles("ablation")
+def _ablation(trace: Trace, f: Fields, session: Session) -> Parsed:
+    heads, neurons, mode = f["heads"], f["neurons"], f["mode"]
+    key = f.key(spec=ablation_spec(heads, neurons, mode))
+    return key, lambda: ablation_arrays(trace, session, f.stack, f["layer"], heads, neurons, mode, f["position"])

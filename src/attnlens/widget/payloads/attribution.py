@@ -9,6 +9,8 @@ import numpy as np
 from attnlens.analysis.attribution import METHODS, matrix_rows, resolve_target
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_array
+from attnlens.widget.registry import Fields, Parsed, handles
+from attnlens.widget.session import Session
 
 
 def token_text(trace: Trace, token_id: int) -> str:
@@ -61,3 +63,13 @@ def matrix_arrays(trace: Trace, method: str) -> tuple[dict[str, dict[str, Any]],
         )
     values = trace.attribute_matrix(method=method, rows=rows)
     return {"values": encode_array(values, "float32")}, {"rows": rows, "method": method}
+
+
+@handles("attribution")
+def _attribution(trace: Trace, f: Fields, _session: Session) -> Parsed:
+    return f.key(), lambda: attribution_arrays(trace, f["method"], f["position"], f["target"], f["contrast"])
+
+
+@handles("attribution_matrix")
+def _attribution_matrix(trace: Trace, f: Fields, _session: Session) -> Parsed:
+    return f.key(), lambda: matrix_arrays(trace, f["method"])

@@ -12,6 +12,8 @@ from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_array
 from attnlens.widget.payloads.ablation import top_k_change
 from attnlens.widget.payloads.attribution import probabilities, token_text
+from attnlens.widget.registry import Answer, Fields, Parsed, handles
+from attnlens.widget.session import Session
 
 
 def _aligned(attention: np.ndarray, index: list[int | None]) -> np.ndarray:
@@ -78,3 +80,24 @@ def rerun_text(trace: Trace, text: str) -> Trace:
             "and call al.compare(tr_a, tr_b)"
         )
     return trace_text(trace._model, trace._tokenizer, text)
+
+
+@handles("edit")
+def _edit(trace: Trace, f: Fields, session: Session) -> Parsed:
+    text = f["text"]
+
+    def work() -> Answer:
+        version = session.add_run(rerun_text(trace, text))
+        return {}, {"version": version, "text": text}
+
+    return f.key(), work
+
+
+@handles("compare")
+def _compare(trace: Trace, f: Fields, session: Session) -> Parsed:
+    return f.key(), lambda: compare_arrays(trace, session.run(f["version"]), f.stack, f["layer"])
+
+
+@handles("compare_attribution")
+def _compare_attribution(trace: Trace, f: Fields, session: Session) -> Parsed:
+    return f.key(), lambda: compare_attribution_arrays(trace, session.run(f["version"]), f["method"])
