@@ -5,8 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import warnings
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ import torch
 from attnlens.capture.adapters import SOURCE, TARGET, Adapter, adapter_for, bind
 from attnlens.capture.attention_hook import AttentionCall, capture_attention_calls
 from attnlens.capture.inputs import EncodedText, check_model, encode
+from attnlens.capture.model_run import ModelRun, eval_mode, input_device
 from attnlens.capture.trace import LayerAttentionInputs, Stack, Trace
 
 
@@ -24,18 +24,6 @@ def _first_tensor(output: Any) -> torch.Tensor:
 
 def _to_numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().to("cpu", torch.float32).numpy()
-
-
-@contextmanager
-def _eval_mode(model: torch.nn.Module) -> Iterator[None]:
-    """Dropout off for the pass; the training flags of every submodule restored afterwards."""
-    flags = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        yield
-    finally:
-        for module, training in flags:
-            module.training = training
 
 
 def _compact_mask(mask: torch.Tensor | None) -> torch.Tensor | None:
@@ -76,15 +64,8 @@ def _model_name(model: Any) -> str:
     return name or type(model).__name__
 
 
-def _input_device(model: Any) -> torch.device:
-    """Where the embeddings live: with ``device_map`` the first device, not just any parameter's."""
-    embeddings = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
-    weight = getattr(embeddings, "weight", None)
-    return weight.device if isinstance(weight, torch.Tensor) else next(model.parameters()).device
-
-
 def _run(model: Any, enc: EncodedText, **flags: Any) -> Any:
-    device = _input_device(model)
+    device = input_device(model)
     inputs = {k: v.to(device) for k, v in {"input_ids": enc.input_ids, **enc.extra}.items()}
     return model(**inputs, **flags)
 
@@ -135,7 +116,7 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
         for handle in handles:
             stack.callback(handle.remove)
         calls = stack.enter_context(capture_attention_calls(modules))
-        stack.enter_context(_eval_mode(model))
+        stack.enter_context(eval_mode(model))
         stack.enter_context(torch.no_grad())
         # logits are recomputed on demand from the last residual: the pass itself needs only the last row
         trimmed = adapter.has_unembedding(model) and "logits_to_keep" in inspect.signature(model.forward).parameters
@@ -190,11 +171,11 @@ def _unembedder(model: Any, adapter: Adapter, final_norm: torch.nn.Module | None
     dtype = next(model.parameters()).dtype
 
     def run(hidden: torch.Tensor) -> torch.Tensor:
-        device = _input_device(model) if final_norm is None else next(final_norm.parameters()).device
+        device = input_device(model) if final_norm is None else next(final_norm.parameters()).device
         h = hidden.to(device=device, dtype=dtype)
         if final_norm is not None:
             h = final_norm(h)
-        with _eval_mode(model):
+        with eval_mode(model):
             return unembed(model, h).float().cpu()
 
     return run
@@ -222,12 +203,10 @@ def _assemble(
         target_ids=enc.target_ids[0].numpy().copy() if enc.target_ids is not None else None,
         target_special=enc.target_special,
         dtype=str(next(model.parameters()).dtype).removeprefix("torch."),
+        logits_stack=logits_stack,
+        source=ModelRun(model, enc.tokenizer, enc, trace_encoded),
         _unembed=unembed,
         _decode=enc.decode,
-        _logits_stack=logits_stack,
-        _model=model,
-        _encoded=enc,
-        _tokenizer=enc.tokenizer,
     )
 
 
@@ -243,7 +222,7 @@ def _forward_eager_fallback(model: Any, enc: EncodedText) -> Trace:
     try:
         if switch:
             model.set_attn_implementation("eager")
-        with _eval_mode(model), torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             output = _run(model, enc, output_attentions=True, output_hidden_states=True)
     except Exception as err:
         raise ValueError(

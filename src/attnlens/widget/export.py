@@ -16,7 +16,6 @@ from typing import Any
 
 from attnlens.widget import bundle
 from attnlens.widget.contract import STATE_TRAITS
-from attnlens.widget.payloads.compare import input_text
 from attnlens.widget.protocol import inline, inline_reply
 from attnlens.widget.wire import LensState, explained_position, saved_requests
 
@@ -61,7 +60,7 @@ def standalone_state(lens: LensState) -> dict[str, Any]:
     version = max(lens._session.runs, default=0)
     if version:  # the page opens on the newest comparison, edited in the page or not
         state["_meta"] = {**state["_meta"], "compare": {
-            **state["_meta"]["compare"], "version": version, "text_b": input_text(lens._session.runs[version]),
+            **state["_meta"]["compare"], "version": version, "text_b": lens._session.runs[version].input_text(),
         }}
     return state
 

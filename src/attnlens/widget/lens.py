@@ -27,7 +27,6 @@ from attnlens.widget.contract import (
     reruns,
 )
 from attnlens.widget.export import standalone_html
-from attnlens.widget.payloads.compare import input_text
 from attnlens.widget.protocol import answer, chunked, inline, inline_nbytes, inline_reply
 from attnlens.widget.session import Session
 from attnlens.widget.static_repr import with_static
@@ -81,11 +80,11 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         self.trace = trace
         self._session = Session()
         meta = trace_meta(trace)
-        meta["compare"] = {"version": 0, "text_a": input_text(trace), "text_b": ""}
+        meta["compare"] = {"version": 0, "text_a": trace.input_text(), "text_b": ""}
         if compare is not None:
             check_same_model(trace, compare)
             version = self._session.add_run(compare)
-            meta["compare"].update(version=version, text_b=input_text(compare))
+            meta["compare"].update(version=version, text_b=compare.input_text())
         self._suppress_next_repr = False
         kwargs.setdefault("heads", list(range(trace.n_heads)))
         kwargs.setdefault("stack", trace.default_stack)

@@ -61,9 +61,9 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
         "segments": trace.segments,
         "generated": trace.generated,
         "stacks": stacks,
-        "has_logit_lens": trace._unembed is not None,
-        "logits_stack": trace._logits_stack,
-        "can_rerun": trace._model is not None,
+        "has_logit_lens": trace.has_logit_lens,
+        "logits_stack": trace.logits_stack,
+        "can_rerun": trace.can_rerun,
         "methods": list(METHODS),
     }
 
@@ -100,19 +100,19 @@ def _current(lens: LensState, kind: str) -> Requests:
 
 
 def _logit_lens(lens: LensState, kind: str) -> Requests:
-    return [{"what": kind, "stack": lens.trace._logits_stack}] if lens.trace._unembed is not None else []
+    return [{"what": kind, "stack": lens.trace.logits_stack}] if lens.trace.has_logit_lens else []
 
 
 def _can_rerun(lens: LensState, view: str) -> bool:
     trace = lens.trace
-    return view in lens.view.split(",") and trace._model is not None and trace.vocab_size is not None
+    return view in lens.view.split(",") and trace.can_rerun and trace.vocab_size is not None
 
 
 def _attribution(lens: LensState, kind: str) -> Requests:
     if not _can_rerun(lens, "attribution"):  # what the attribution view asks for first
         return []
     return [{
-        "what": kind, "stack": lens.trace._logits_stack, "method": lens.method,
+        "what": kind, "stack": lens.trace.logits_stack, "method": lens.method,
         "position": explained_position(lens), "target": "", "contrast": "",
     }]
 
