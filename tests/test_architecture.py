@@ -95,3 +95,21 @@ def test_a_trace_without_a_model_says_so() -> None:
     assert tr.decode([5]) == ["5"] and tr.input_text() == "ab"
     with pytest.raises(ValueError, match="keeps no model"):
         tr.retrace_text("x")
+
+
+def test_the_decoder_side_has_its_own_name_and_the_old_one_still_works(minilm_tokenizer) -> None:
+    from families import NoSegments, build
+
+    model, tok = build("t5", "eager"), NoSegments(minilm_tokenizer)
+    new = al.trace(model, tok, "the cat sat", decoder_text="le chat")
+    with pytest.warns(DeprecationWarning, match=r"trace\(decoder_text=\.\.\.\)"):
+        old = al.trace(model, tok, "the cat sat", target="le chat")
+    assert new.decoder_tokens == old.decoder_tokens and new.decoder_tokens is not None
+    with pytest.warns(DeprecationWarning, match="decoder_tokens"):
+        assert new.target_tokens == new.decoder_tokens
+    with pytest.warns(DeprecationWarning, match="decoder_ids"):
+        np.testing.assert_array_equal(new.target_ids, new.decoder_ids)
+    with pytest.warns(DeprecationWarning, match="decoder_special"):
+        assert new.target_special == new.decoder_special
+    with pytest.raises(TypeError, match="decoder_text= only"), pytest.warns(DeprecationWarning):
+        al.trace(model, tok, "the cat sat", decoder_text="a", target="b")

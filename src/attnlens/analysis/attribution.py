@@ -204,7 +204,7 @@ def explain(trace: Trace, goal: AttributionTarget, method: str, n_steps: int, n_
 
 def matrix_rows(trace: Trace, rows: list[int] | None) -> list[int]:
     """The positions explained by ``attribute_matrix``: checked, or the generated ones by default."""
-    if trace.target_tokens is not None or len(trace.stacks) > 1:
+    if trace.decoder_tokens is not None or len(trace.stacks) > 1:
         raise ValueError(
             f"attribute_matrix is for causal language models; this {trace.model_type} model is an "
             "encoder-decoder: use trace.attribute(target=..., position=...) for one decoder token"

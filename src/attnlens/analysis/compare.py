@@ -62,7 +62,7 @@ class Comparison:
     def side_pairs(self, side: str) -> list[Pair]:
         """The alignment of one token side ("input"/"source" or "target")."""
         if side == "target":
-            return align_tokens(self._a.target_tokens or [], self._b.target_tokens or [])
+            return align_tokens(self._a.decoder_tokens or [], self._b.decoder_tokens or [])
         return self.pairs
 
     def attention_diff(self, layer: int) -> np.ndarray:

@@ -133,7 +133,7 @@ def build_trace(
         model_type="bertviz",
         stacks=stacks,
         segments=segments,
-        target_tokens=target,
+        decoder_tokens=target,
         logits_stack=next(iter(stacks)),
     )
     return trace, layer_ids, head_ids

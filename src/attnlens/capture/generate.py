@@ -57,10 +57,10 @@ def generate(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 20, 
         output = model.generate(**inputs, **kwargs)
     ids = output[0].tolist()
     if seq2seq:
-        enc.target_ids = torch.tensor([ids])
-        enc.target_tokens = display_tokens(tokenizer, ids)
-        enc.target_special = special_flags(tokenizer, ids)
-        enc.extra["decoder_input_ids"] = enc.target_ids
+        enc.decoder_ids = torch.tensor([ids])
+        enc.decoder_tokens = display_tokens(tokenizer, ids)
+        enc.decoder_special = special_flags(tokenizer, ids)
+        enc.extra["decoder_input_ids"] = enc.decoder_ids
         enc.generated = [False] + [True] * (len(ids) - 1)
     else:
         enc.input_ids = torch.tensor([ids])

@@ -199,9 +199,9 @@ def _assemble(
         stored_logits=logits,
         segments=enc.segments,
         generated=enc.generated,
-        target_tokens=enc.target_tokens,
-        target_ids=enc.target_ids[0].numpy().copy() if enc.target_ids is not None else None,
-        target_special=enc.target_special,
+        decoder_tokens=enc.decoder_tokens,
+        decoder_ids=enc.decoder_ids[0].numpy().copy() if enc.decoder_ids is not None else None,
+        decoder_special=enc.decoder_special,
         dtype=str(next(model.parameters()).dtype).removeprefix("torch."),
         logits_stack=logits_stack,
         source=ModelRun(model, enc.tokenizer, enc, trace_encoded),
@@ -275,15 +275,22 @@ def trace(
     text: str,
     text_pair: str | None = None,
     *,
+    decoder_text: str | None = None,
     target: str | None = None,
 ) -> Trace:
     """Run ``text`` through ``model`` once and keep what attnlens shows.
 
-    ``text_pair`` is a second sentence (BERT-style pairs, recorded as segments); ``target`` is the
-    decoder text of an encoder-decoder model (T5, BART), whose ``text`` is the source.
+    ``text_pair`` is a second sentence (BERT-style pairs, recorded as segments); ``decoder_text`` is
+    the decoder text of an encoder-decoder model (T5, BART), whose ``text`` is the source
+    (``target=`` is its old, deprecated name).
     Attention is recomputed from the captured q/k with the model's own mask, so SDPA and flash
     models need no switch to eager. Families without an adapter fall back to eager
     ``output_attentions`` with a warning.
     """
+    if target is not None:
+        warnings.warn("trace(target=...) is now trace(decoder_text=...)", DeprecationWarning, stacklevel=2)
+        if decoder_text is not None:
+            raise TypeError("give decoder_text= only (target= is its old name)")
+        decoder_text = target
     check_model(model)
-    return trace_encoded(model, encode(model, tokenizer, text, text_pair, target=target))
+    return trace_encoded(model, encode(model, tokenizer, text, text_pair, decoder_text=decoder_text))

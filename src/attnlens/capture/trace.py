@@ -66,7 +66,7 @@ class Trace:
     """One input run through one model. Arrays are numpy; attention is computed per layer on demand.
 
     ``tokens`` are the input tokens (the source tokens of an encoder-decoder model, whose decoder
-    tokens are ``target_tokens``).
+    tokens are ``decoder_tokens``).
     """
 
     tokens: list[str]
@@ -78,9 +78,9 @@ class Trace:
     stored_logits: np.ndarray | None = field(default=None, repr=False)  # only when they cannot be recomputed
     segments: list[int] | None = None  # sentence A/B of each token (BERT's token_type_ids)
     generated: list[bool] | None = None  # which tokens the model generated (al.generate)
-    target_tokens: list[str] | None = None
-    target_ids: np.ndarray | None = None
-    target_special: list[bool] | None = None
+    decoder_tokens: list[str] | None = None
+    decoder_ids: np.ndarray | None = None
+    decoder_special: list[bool] | None = None
     dtype: str = "float32"  # the model's own dtype; every array here is a float32 copy
     logits_stack: str = "self"
     """The stack whose last residual gives the logits (and the logit lens): "self" or "decoder"."""
@@ -108,10 +108,29 @@ class Trace:
         """The model's head can be applied to any residual (logits on demand, and the logit lens)."""
         return self._unembed is not None
 
+    # --- old names, kept working -----------------------------------------------------------------
     @property
     def _logits_stack(self) -> str:
         warnings.warn("Trace._logits_stack is now Trace.logits_stack", DeprecationWarning, stacklevel=2)
         return self.logits_stack
+
+    @property
+    def target_tokens(self) -> list[str] | None:
+        """Deprecated: ``decoder_tokens`` ("target" is the position the attribution view explains)."""
+        warnings.warn("Trace.target_tokens is now Trace.decoder_tokens", DeprecationWarning, stacklevel=2)
+        return self.decoder_tokens
+
+    @property
+    def target_ids(self) -> np.ndarray | None:
+        """Deprecated: ``decoder_ids``."""
+        warnings.warn("Trace.target_ids is now Trace.decoder_ids", DeprecationWarning, stacklevel=2)
+        return self.decoder_ids
+
+    @property
+    def target_special(self) -> list[bool] | None:
+        """Deprecated: ``decoder_special``."""
+        warnings.warn("Trace.target_special is now Trace.decoder_special", DeprecationWarning, stacklevel=2)
+        return self.decoder_special
 
     # --- shape ---------------------------------------------------------------------------------
     @property
@@ -146,7 +165,7 @@ class Trace:
 
     def side_tokens(self, side: str) -> list[str]:
         if side == "target":
-            return self.target_tokens or []
+            return self.decoder_tokens or []
         return self.tokens
 
     def query_tokens(self, stack: str | None = None) -> list[str]:
@@ -280,7 +299,7 @@ class Trace:
         """``text`` traced with this trace's model and tokenizer (the page's edit box)."""
         if self.source is None:
             raise ValueError("this trace keeps no model and tokenizer to rerun; trace the model with al.trace")
-        if self.target_tokens is not None:
+        if self.decoder_tokens is not None:
             raise ValueError(
                 "the edit box reruns one text; for an encoder-decoder model trace both runs yourself "
                 "and call al.compare(tr_a, tr_b)"

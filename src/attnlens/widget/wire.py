@@ -50,7 +50,7 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
         })
     return {
         "tokens": list(trace.tokens),
-        "target_tokens": list(trace.target_tokens) if trace.target_tokens is not None else None,
+        "target_tokens": list(trace.decoder_tokens) if trace.decoder_tokens is not None else None,
         "n_layers": trace.n_layers,
         "n_heads": trace.n_heads,
         "n_tokens": trace.n_tokens,
@@ -71,7 +71,7 @@ def trace_meta(trace: Trace) -> dict[str, Any]:
 def explained_position(lens: LensState) -> int:
     """The position whose prediction the attribution and ablation views explain (as the page picks it):
     the locked token, else ``target``, else the last."""
-    n = len(lens.trace.side_tokens("target" if lens.trace.target_tokens is not None else "input"))
+    n = len(lens.trace.side_tokens("target" if lens.trace.decoder_tokens is not None else "input"))
     for value in (lens.token, lens.target):
         if value is not None and 0 <= value < n:
             return value
