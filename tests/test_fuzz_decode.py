@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 import attnlens as al
 from attnlens.widget.contract import REQUESTS
-from attnlens.widget.payload import decode_array, encode_array
+from attnlens.widget.payload import encode_array
 from attnlens.widget.protocol import answer, chunked, request_key
 from families import build
+from wire import decode_array
 
 JS = pathlib.Path(__file__).resolve().parents[1] / "js"
 DRIVER = """require('./decode.js');
