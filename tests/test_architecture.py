@@ -113,3 +113,13 @@ def test_the_decoder_side_has_its_own_name_and_the_old_one_still_works(minilm_to
         assert new.target_special == new.decoder_special
     with pytest.raises(TypeError, match="decoder_text= only"), pytest.warns(DeprecationWarning):
         al.trace(model, tok, "the cat sat", decoder_text="a", target="b")
+
+
+def test_no_python_function_is_over_80_lines() -> None:
+    long = []
+    for path in (SRC / "attnlens").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno:
+                if node.end_lineno - node.lineno + 1 > 80:
+                    long.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}")
+    assert long == []

@@ -66,6 +66,35 @@ def _tokens(tokens: Any, n: int, name: str, pretty: bool) -> list[str]:
     return prettify(tokens) if pretty else list(tokens)
 
 
+def _token_sides(
+    given: dict[str, np.ndarray],
+    kinds: dict[str, tuple[str, str]],
+    tokens: Sequence[str] | None,
+    encoder_tokens: Sequence[str] | None,
+    decoder_tokens: Sequence[str] | None,
+    prettify_tokens: bool,
+) -> tuple[list[str], list[str] | None]:
+    """The input (or source) tokens and the decoder tokens, checked against the attention's shapes;
+    a decoder given alone reads its tokens as the input (``kinds`` is updated)."""
+    target: list[str] | None = None
+    if "self" in given:
+        if given["self"].shape[2] != given["self"].shape[3]:
+            raise ValueError(f"self-attention must be square per layer, got {given['self'].shape[2:]} (queries, keys)")
+        main = _tokens(tokens, given["self"].shape[2], "tokens", prettify_tokens)
+    elif "encoder" in given or "cross" in given:
+        n_source = (given["encoder"] if "encoder" in given else given["cross"]).shape[-1]
+        main = _tokens(encoder_tokens, n_source, "encoder_tokens", prettify_tokens)
+        if "decoder" in given or "cross" in given:
+            n_target = (given["decoder"] if "decoder" in given else given["cross"]).shape[2]
+            target = _tokens(decoder_tokens, n_target, "decoder_tokens", prettify_tokens)
+        if "cross" in given and given["cross"].shape[2:] != (len(target or []), len(main)):
+            raise ValueError("cross_attention must be [.., decoder tokens, encoder tokens] per layer")
+    else:  # a decoder alone: its tokens are the input
+        main = _tokens(decoder_tokens, given["decoder"].shape[2], "decoder_tokens", prettify_tokens)
+        kinds["decoder"] = ("input", "input")
+    return main, target
+
+
 def build_trace(
     attention: Any = None,
     tokens: Sequence[str] | None = None,
@@ -100,22 +129,7 @@ def build_trace(
 
     kinds = {"self": ("input", "input"), "encoder": ("source", "source"), "decoder": ("target", "target"),
              "cross": ("target", "source")}
-    target: list[str] | None = None
-    if "self" in given:
-        if given["self"].shape[2] != given["self"].shape[3]:
-            raise ValueError(f"self-attention must be square per layer, got {given['self'].shape[2:]} (queries, keys)")
-        main = _tokens(tokens, given["self"].shape[2], "tokens", prettify_tokens)
-    elif "encoder" in given or "cross" in given:
-        n_source = (given["encoder"] if "encoder" in given else given["cross"]).shape[-1]
-        main = _tokens(encoder_tokens, n_source, "encoder_tokens", prettify_tokens)
-        if "decoder" in given or "cross" in given:
-            n_target = (given["decoder"] if "decoder" in given else given["cross"]).shape[2]
-            target = _tokens(decoder_tokens, n_target, "decoder_tokens", prettify_tokens)
-        if "cross" in given and given["cross"].shape[2:] != (len(target or []), len(main)):
-            raise ValueError("cross_attention must be [.., decoder tokens, encoder tokens] per layer")
-    else:  # a decoder alone: its tokens are the input
-        main = _tokens(decoder_tokens, given["decoder"].shape[2], "decoder_tokens", prettify_tokens)
-        kinds["decoder"] = ("input", "input")
+    main, target = _token_sides(given, kinds, tokens, encoder_tokens, decoder_tokens, prettify_tokens)
     stacks = {name: Stack(name, kinds[name][0], kinds[name][1], eager=values) for name, values in given.items()}
 
     raw = list(tokens or encoder_tokens or decoder_tokens or [])

@@ -85,43 +85,37 @@ def _check_finite(model: Any, arrays: list[np.ndarray]) -> None:
                      "model's precision; try float32.")
 
 
-def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace:
-    bound = bind(adapter, model)
-    residual: dict[str, list[torch.Tensor | None]] = {s.spec.name: [None] * (len(s.blocks) + 1) for s in bound}
-    mlp: dict[str, list[torch.Tensor | None]] = {s.spec.name: [None] * len(s.blocks) for s in bound}
-    modules = {id(m): (s.spec.name, i) for s in bound for i, m in enumerate(s.attentions)}
+Captured = dict[str, list[torch.Tensor | None]]  # stack name → one tensor per block (or block + 1)
 
-    with ExitStack() as stack:
-        handles = []
-        for st in bound:
-            if st.mlp_outs is None:  # cross-attention shares its blocks with the decoder
-                continue
-            name = st.spec.name
 
-            def keep_embeddings(_m: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str = name) -> None:
-                hidden = args[0] if args else kwargs["hidden_states"]
-                residual[name][0] = hidden[0].detach()
+def _keep_residual_and_mlp(bound: list[Any], residual: Captured, mlp: Captured) -> list[Any]:
+    """Hooks that keep each block's input embeddings, outputs and MLP activations; their handles."""
+    handles = []
+    for st in bound:
+        if st.mlp_outs is None:  # cross-attention shares its blocks with the decoder
+            continue
+        name = st.spec.name
 
-            handles.append(st.blocks[0].register_forward_pre_hook(keep_embeddings, with_kwargs=True))
-            for i, block in enumerate(st.blocks):
+        def keep_embeddings(_m: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str = name) -> None:
+            hidden = args[0] if args else kwargs["hidden_states"]
+            residual[name][0] = hidden[0].detach()
 
-                def keep_block(_m: Any, _a: Any, out: Any, name: str = name, i: int = i) -> None:
-                    residual[name][i + 1] = _first_tensor(out)[0].detach()
+        handles.append(st.blocks[0].register_forward_pre_hook(keep_embeddings, with_kwargs=True))
+        for i, block in enumerate(st.blocks):
 
-                def keep_mlp(_m: Any, args: tuple[Any, ...], name: str = name, i: int = i) -> None:
-                    mlp[name][i] = args[0][0].detach()
+            def keep_block(_m: Any, _a: Any, out: Any, name: str = name, i: int = i) -> None:
+                residual[name][i + 1] = _first_tensor(out)[0].detach()
 
-                handles.append(block.register_forward_hook(keep_block))
-                handles.append(st.mlp_outs[i].register_forward_pre_hook(keep_mlp))
-        for handle in handles:
-            stack.callback(handle.remove)
-        calls = stack.enter_context(capture_attention_calls(modules))
-        stack.enter_context(eval_mode(model))
-        stack.enter_context(torch.no_grad())
-        # logits are recomputed on demand from the last residual: the pass itself needs only the last row
-        trimmed = adapter.has_unembedding(model) and "logits_to_keep" in inspect.signature(model.forward).parameters
-        output = _run(model, enc, **({"logits_to_keep": 1} if trimmed else {}))
+            def keep_mlp(_m: Any, args: tuple[Any, ...], name: str = name, i: int = i) -> None:
+                mlp[name][i] = args[0][0].detach()
 
+            handles.append(block.register_forward_hook(keep_block))
+            handles.append(st.mlp_outs[i].register_forward_pre_hook(keep_mlp))
+    return handles
+
+
+def _stacks(model: Any, bound: list[Any], calls: dict[Any, Any], residual: Captured, mlp: Captured) -> dict[str, Stack]:
+    """One Stack per bound stack from what the hooks kept; a clear error for a layer they missed."""
     stacks: dict[str, Stack] = {}
     masks: dict[int, torch.Tensor | None] = {}
     for st in bound:
@@ -135,6 +129,7 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
                 f"{model.config.model_type} model: its modules did not run the expected attention and MLP "
                 "code. Please report the model name."
             )
+        has_mlp = st.mlp_outs is not None
         stacks[name] = Stack(
             name=name,
             queries=st.spec.queries,
@@ -142,12 +137,28 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
             layers=[_layer_inputs(calls[(name, i)][0], masks) for i in range(n)],
             # float16 halves the largest per-token array (tokens × 4·width); mlp() hands back float32
             mlp=[np.clip(_to_numpy(m), -65504, 65504).astype(np.float16) for m in mlp[name] if m is not None]
-            if st.mlp_outs is not None
-            else None,
-            residual=np.stack([_to_numpy(r) for r in residual[name] if r is not None])
-            if st.mlp_outs is not None
-            else None,
+            if has_mlp else None,
+            residual=np.stack([_to_numpy(r) for r in residual[name] if r is not None]) if has_mlp else None,
         )
+    return stacks
+
+
+def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace:
+    """One forward pass with the adapter's hooks, then the Trace of what they kept."""
+    bound = bind(adapter, model)
+    residual: Captured = {s.spec.name: [None] * (len(s.blocks) + 1) for s in bound}
+    mlp: Captured = {s.spec.name: [None] * len(s.blocks) for s in bound}
+    modules = {id(m): (s.spec.name, i) for s in bound for i, m in enumerate(s.attentions)}
+    with ExitStack() as stack:
+        for handle in _keep_residual_and_mlp(bound, residual, mlp):
+            stack.callback(handle.remove)
+        calls = stack.enter_context(capture_attention_calls(modules))
+        stack.enter_context(eval_mode(model))
+        stack.enter_context(torch.no_grad())
+        # logits are recomputed on demand from the last residual: the pass itself needs only the last row
+        trimmed = adapter.has_unembedding(model) and "logits_to_keep" in inspect.signature(model.forward).parameters
+        output = _run(model, enc, **({"logits_to_keep": 1} if trimmed else {}))
+    stacks = _stacks(model, bound, calls, residual, mlp)
     logits = getattr(output, "logits", None)
     logits_np = _to_numpy(logits[0]) if logits is not None else None
     _check_finite(
