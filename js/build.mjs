@@ -10,7 +10,8 @@ const dev = process.argv.includes("--dev");
 const staticDir = join(here, "..", "src", "attnlens", "static");
 
 // The wire contract (src/attnlens/contract.json) goes into the page without what only the kernel
-// reads: each request kind's field checks and saving rule, and the methods' families beyond "attention".
+// reads: each request kind's field checks and saving rule, trait keys the page does not use, and the
+// methods' families other than "attention".
 const contractForPage = {
   name: "contract-for-page",
   setup(build) {
@@ -21,6 +22,12 @@ const contractForPage = {
         delete r.saved;
         delete r.derived;
       }
+      for (const t of c.traits) {
+        if (t.invalid === "default") delete t.invalid; // contract.ts reads a missing "invalid" as "default"
+        delete t.nullable;
+        delete t.out_of_range;
+      }
+      for (const m of c.methods) if (m.family !== "attention") delete m.family;
       return { contents: JSON.stringify(c), loader: "json" };
     });
   },

@@ -56,7 +56,7 @@ export const TRAITS: readonly TraitSpec[] = contract.traits.map((t) => {
     default: t.default,
     nullable: "nullable" in t ? Boolean(t.nullable) : false,
     values: typeof values === "string" ? (ENUMS[values] ?? []) : (values as string[]),
-    invalid: t.invalid as TraitSpec["invalid"],
+    invalid: ("invalid" in t && t.invalid ? t.invalid : "default") as TraitSpec["invalid"],
     range: "range" in t && typeof t.range === "string" ? t.range : null,
   };
 });
