@@ -84,7 +84,7 @@ def direct_captum(model: torch.nn.Module, tr: al.Trace, method: str, n_samples: 
 
     def run() -> np.ndarray:
         embeds = model.get_input_embeddings()(ids).detach()
-        baseline = baseline_embeddings(model, tr._tokenizer, embeds)
+        baseline = baseline_embeddings(model, tr.source.tokenizer, embeds)
         kwargs = captum_kwargs(method, embeds, baseline, 50, n_samples)
         out = cls[method](f).attribute(embeds, **kwargs).detach()[0]
         return (out.sum(-1) if method == "integrated_gradients" else out[:, 0]).numpy()

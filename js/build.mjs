@@ -9,6 +9,30 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dev = process.argv.includes("--dev");
 const staticDir = join(here, "..", "src", "attnlens", "static");
 
+// The wire contract (src/attnlens/contract.json) goes into the page without what only the kernel
+// reads: each request kind's field checks and saving rule, trait keys the page does not use, and the
+// methods' families other than "attention".
+const contractForPage = {
+  name: "contract-for-page",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]contract\.json$/ }, (args) => {
+      const c = JSON.parse(readFileSync(args.path, "utf8"));
+      for (const r of Object.values(c.requests)) {
+        delete r.fields;
+        delete r.saved;
+        delete r.derived;
+      }
+      for (const t of c.traits) {
+        if (t.invalid === "default") delete t.invalid; // contract.ts reads a missing "invalid" as "default"
+        delete t.nullable;
+        delete t.out_of_range;
+      }
+      for (const m of c.methods) if (m.family !== "attention") delete m.family;
+      return { contents: JSON.stringify(c), loader: "json" };
+    });
+  },
+};
+
 await esbuild.build({
   entryPoints: [join(here, "src", "index.ts")],
   outfile: join(staticDir, "widget.js"),
@@ -19,6 +43,7 @@ await esbuild.build({
   sourcemap: false,
   legalComments: "none",
   logLevel: "info",
+  plugins: [contractForPage],
 });
 // The offline page's script (Lens.save_html inlines it in a <script> element): an IIFE, always minified.
 // It must hold no `</` at all (Python escapes it as `<\/`, which only strings and regexes survive) and no `<!--`.
@@ -33,6 +58,7 @@ await esbuild.build({
   sourcemap: false,
   legalComments: "none",
   logLevel: "info",
+  plugins: [contractForPage],
 });
 {
   const text = readFileSync(standaloneJs, "utf8");

@@ -125,7 +125,7 @@ def _seq2seq_matrix() -> Any:
     from families import NoSegments, build, minilm_dir
 
     tok = NoSegments(AutoTokenizer.from_pretrained(minilm_dir()))
-    return _al().trace(build("t5", "eager"), tok, "the cat sat", target="le chat").attribute_matrix()
+    return _al().trace(build("t5", "eager"), tok, "the cat sat", decoder_text="le chat").attribute_matrix()
 
 
 def _other_model_trace() -> Any:
@@ -173,7 +173,7 @@ CASES: list[Case] = [
          ValueError),
     Case("API", "weights contain NaN", lambda: _al().trace(_nan_model(), _bundled()[1], "hello there"), ValueError),
     Case("API", "layer out of range", lambda: _trace().attention(7), ValueError),
-    Case("API", "`target=` for a decoder-only model", lambda: _al().trace(*_bundled(), "hi", target="x"),
+    Case("API", "`decoder_text=` for a decoder-only model", lambda: _al().trace(*_bundled(), "hi", decoder_text="x"),
          ValueError),
     Case("API", "`max_new_tokens` ≤ 0", lambda: _al().generate(*_bundled(), "Once upon", max_new_tokens=0),
          ValueError),

@@ -103,7 +103,7 @@ def test_encoder_and_seq2seq_models_are_refused(minilm_tokenizer) -> None:
     with pytest.raises(ValueError, match=r"attribute_matrix is for causal language models; this bert model "
                                          r"lets each token see later ones"):
         encoder.attribute_matrix()
-    seq2seq = al.trace(build("t5", "eager"), NoSegments(minilm_tokenizer), "the cat sat", target="le chat")
+    seq2seq = al.trace(build("t5", "eager"), NoSegments(minilm_tokenizer), "the cat sat", decoder_text="le chat")
     with pytest.raises(ValueError, match=r"this t5 model is an encoder-decoder"):
         seq2seq.attribute_matrix()
 

@@ -12,9 +12,9 @@ from ipywidgets.widgets.widget import _remove_buffers
 from transformers import GPT2Config, GPT2LMHeadModel
 
 import attnlens as al
-from attnlens.widget.payload import decode_array
 from attnlens.widget.protocol import CHUNK_BYTES, SEED_BYTES, chunked
 from families import text_of
+from wire import decode_array
 
 TOKENS = 1500
 HEADS = 4  # 4 x 1500 x 1500 uint8 = 9 MB: over one chunk

@@ -18,14 +18,14 @@ TOL = 1e-5
 def reference(model: torch.nn.Module, tr: al.Trace, minilm_tokenizer) -> dict[str, np.ndarray]:
     """HF's own eager attentions for the same inputs, per stack."""
     batch = dict(minilm_tokenizer(SOURCE, return_tensors="pt"))
-    if tr.target_ids is not None:
-        batch["decoder_input_ids"] = torch.from_numpy(tr.target_ids)[None]
-    if model.config.model_type in ("distilbert", "roberta") or tr.target_ids is not None:
+    if tr.decoder_ids is not None:
+        batch["decoder_input_ids"] = torch.from_numpy(tr.decoder_ids)[None]
+    if model.config.model_type in ("distilbert", "roberta") or tr.decoder_ids is not None:
         batch.pop("token_type_ids", None)
     with torch.no_grad():
         out = model(**batch, output_attentions=True)
     stack = lambda atts: np.stack([a[0].float().numpy() for a in atts])  # noqa: E731
-    if tr.target_ids is not None:
+    if tr.decoder_ids is not None:
         return {"encoder": stack(out.encoder_attentions), "decoder": stack(out.decoder_attentions),
                 "cross": stack(out.cross_attentions), "logits": out.logits[0].float().numpy()}
     return {"self": stack(out.attentions), "logits": out.logits[0].float().numpy()}
@@ -34,7 +34,7 @@ def reference(model: torch.nn.Module, tr: al.Trace, minilm_tokenizer) -> dict[st
 def run_trace(model, tokenizer, family: str) -> al.Trace:
     if family in ("distilbert", "roberta"):
         return al.trace(model, NoSegments(tokenizer), SOURCE)
-    return al.trace(model, tokenizer, SOURCE, target=TARGET if family in SEQ2SEQ else None)
+    return al.trace(model, tokenizer, SOURCE, decoder_text=TARGET if family in SEQ2SEQ else None)
 
 
 @pytest.mark.parametrize("impl", ["eager", "sdpa"])

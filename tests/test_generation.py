@@ -108,11 +108,11 @@ def test_seq2seq_generation_covers_the_decoder_output(family: str, tokenizer) ->
     model = build(family, "sdpa")
     tr = al.generate(model, tokenizer, PROMPT, max_new_tokens=6)
     expected = hf_generate(model, tokenizer, PROMPT, max_new_tokens=6, do_sample=False)
-    assert tr.target_ids.tolist() == expected
+    assert tr.decoder_ids.tolist() == expected
     assert expected[0] == model.config.decoder_start_token_id
     assert tr.generated == [False] + [True] * (len(expected) - 1)
     assert tr.tokens == tokenizer.convert_ids_to_tokens(tokenizer(PROMPT)["input_ids"])
-    assert tr.target_tokens == [tokenizer.decode([i]) for i in expected]
+    assert tr.decoder_tokens == [tokenizer.decode([i]) for i in expected]
     batch = tokenizer(PROMPT, return_tensors="pt")
     with torch.no_grad():
         out = twin(model, family, "eager")(**batch, decoder_input_ids=torch.tensor([expected]),
@@ -135,10 +135,10 @@ def test_sampling_options_pass_through(family: str, tokenizer) -> None:
     torch.manual_seed(1234)
     extra = {"pad_token_id": 0} if family == "gpt2" else {}
     expected = hf_generate(model, tokenizer, PROMPT, max_new_tokens=NEW, **options, **extra)
-    ids = tr.target_ids if family == "t5" else tr.token_ids
+    ids = tr.decoder_ids if family == "t5" else tr.token_ids
     assert ids.tolist() == expected
     greedy = al.generate(model, tokenizer, PROMPT, max_new_tokens=NEW)
-    assert (greedy.target_ids if family == "t5" else greedy.token_ids).tolist() != expected
+    assert (greedy.decoder_ids if family == "t5" else greedy.token_ids).tolist() != expected
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, None, "3"])

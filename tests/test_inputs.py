@@ -125,24 +125,24 @@ def test_target_starts_with_the_decoder_start_token(family: str, minilm_tokenize
     model = build(family, "sdpa")
     tokenizer = Calls(minilm_tokenizer, return_token_type_ids=False)
     target = "Die Katze schlief."
-    tr = al.trace(model, tokenizer, SENTENCE, target=target)
+    tr = al.trace(model, tokenizer, SENTENCE, decoder_text=target)
     start = model.config.decoder_start_token_id
     body = minilm_tokenizer(text_target=target)["input_ids"]
-    assert tr.target_ids.tolist() == [start, *body]
-    assert tr.target_tokens[0] == minilm_tokenizer.convert_ids_to_tokens(start)
-    assert len(tr.target_tokens) == len(body) + 1 == len(tr.target_special)
+    assert tr.decoder_ids.tolist() == [start, *body]
+    assert tr.decoder_tokens[0] == minilm_tokenizer.convert_ids_to_tokens(start)
+    assert len(tr.decoder_tokens) == len(body) + 1 == len(tr.decoder_special)
     assert tr.tokens == minilm_tokenizer.convert_ids_to_tokens(minilm_tokenizer(SENTENCE)["input_ids"])
     heads = model.config.num_heads if family == "t5" else model.config.decoder_attention_heads
-    assert tr.attention(0, "cross").shape == (heads, len(tr.target_tokens), len(tr.tokens))
-    assert tr.attention(0, "decoder").shape == (heads, len(tr.target_tokens), len(tr.target_tokens))
+    assert tr.attention(0, "cross").shape == (heads, len(tr.decoder_tokens), len(tr.tokens))
+    assert tr.attention(0, "decoder").shape == (heads, len(tr.decoder_tokens), len(tr.decoder_tokens))
     assert tr.attention(0, "encoder").shape == (heads, len(tr.tokens), len(tr.tokens))
     batch = tokenizer(SENTENCE, return_tensors="pt")
-    out = eager_attentions(model, family, **batch, decoder_input_ids=torch.tensor([tr.target_ids.tolist()]))
+    out = eager_attentions(model, family, **batch, decoder_input_ids=torch.tensor([tr.decoder_ids.tolist()]))
     for name, attentions in [("encoder", out.encoder_attentions), ("decoder", out.decoder_attentions),
                              ("cross", out.cross_attentions)]:
         ours = np.stack([tr.attention(i, name) for i in range(len(attentions))])
         assert np.abs(ours - stack(attentions)).max() <= TOL, name
-    assert tr.logits.shape == (len(tr.target_tokens), VOCAB)
+    assert tr.logits.shape == (len(tr.decoder_tokens), VOCAB)
 
 
 def test_a_padding_tokenizer_does_not_pad_the_target(minilm_tokenizer) -> None:
@@ -150,10 +150,10 @@ def test_a_padding_tokenizer_does_not_pad_the_target(minilm_tokenizer) -> None:
     model = build("t5", "sdpa")
     padded = Calls(minilm_tokenizer, padding="max_length", max_length=32, return_token_type_ids=False)
     target = "Die Katze schlief."
-    tr = al.trace(model, padded, SENTENCE, target=target)
+    tr = al.trace(model, padded, SENTENCE, decoder_text=target)
     body = minilm_tokenizer(text_target=target)["input_ids"]
-    assert tr.target_ids.tolist() == [model.config.decoder_start_token_id, *body], tr.target_tokens
-    assert len(tr.target_tokens) == len(body) + 1
+    assert tr.decoder_ids.tolist() == [model.config.decoder_start_token_id, *body], tr.decoder_tokens
+    assert len(tr.decoder_tokens) == len(body) + 1
 
 
 # --- loading paths and precision --------------------------------------------------------------------
@@ -250,7 +250,7 @@ def test_nan_weights_are_named(family: str, parameter: str, minilm_tokenizer) ->
     target = "Hallo." if family == "t5" else None
     tokenizer = Calls(minilm_tokenizer, return_token_type_ids=False) if family == "t5" else minilm_tokenizer
     with pytest.raises(ValueError, match=r"the model's weights contain NaN or inf \(" + re.escape(parameter)):
-        al.trace(model, tokenizer, SENTENCE, target=target)
+        al.trace(model, tokenizer, SENTENCE, decoder_text=target)
     assert hook_count(model) == 0
 
 
@@ -280,9 +280,9 @@ def test_a_prompt_beyond_the_model_positions(minilm_tokenizer) -> None:
 
 def test_target_for_a_decoder_only_model(minilm_tokenizer) -> None:
     with pytest.raises(ValueError, match=re.escape(
-        "target= is for encoder-decoder models (T5, BART); this model reads one text"
+        "decoder_text= is for encoder-decoder models (T5, BART); this model reads one text"
     )):
-        al.trace(build("gpt2", "sdpa"), minilm_tokenizer, SENTENCE, target="Hallo.")
+        al.trace(build("gpt2", "sdpa"), minilm_tokenizer, SENTENCE, decoder_text="Hallo.")
 
 
 def test_roberta_positions_start_after_the_padding_index(minilm_tokenizer) -> None:

@@ -10,8 +10,8 @@ from ipywidgets.widgets.widget import _remove_buffers
 from transformers import AutoModel
 
 import attnlens as al
-from attnlens.widget.payload import decode_array
 from families import minilm_dir
+from wire import decode_array
 
 TEXT = "The quick brown fox jumps over the lazy dog."
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attnlens.widget.payload import (
-    attention_wire_dtype,
-    decode_array,
-    encode_array,
-    encode_attention,
-)
+from attnlens.widget.payload import attention_wire_dtype, encode_array, encode_attention
+from wire import decode_array
 
 
 def test_float16_round_trip_is_within_half_precision() -> None:

@@ -11,7 +11,7 @@ import pytest
 import attnlens as al
 import attnlens.widget.lens as lens_module
 from attnlens.bundled import load_model
-from attnlens.widget.payload import decode_array
+from wire import decode_array
 
 TEXT = "The cat sat on the mat. The cat sat on the"
 

@@ -1,5 +1,6 @@
 /** Synthetic but realistic attention for the dev page and tests (deterministic). */
 import { floatToHalf } from "../src/decode";
+import { METHODS, reruns } from "../src/contract";
 import { requestKey } from "../src/replies";
 import type { DType, EncodedArray } from "../src/types";
 import { answerLod } from "./synthetic-lod";
@@ -97,7 +98,8 @@ export function devMeta(tokens: string[], nLayers: number, nHeads: number, model
     special: tokens.map((t) => t === "<|endoftext|>"),
     has_logit_lens: true,
     can_rerun: true,
-    methods: ["integrated_gradients", "saliency", "input_x_gradient", "occlusion", "feature_ablation", "lime", "kernel_shap", "attention_rollout", "attention_flow"],
+    methods: [...METHODS],
+    logits_stack: "self",
     stacks: [
       { name: "self", n_layers: nLayers, n_heads: nHeads, kv_heads: kvHeads, queries: "input", keys: "input", has_qk: true, has_mlp: true },
     ],
@@ -259,7 +261,7 @@ export function answerRequests(o: { nLayers: number; nHeads: number; kvHeads?: n
   return (content: unknown, model: { emitCustom(content: unknown, buffers?: DataView[]): void }): void => {
     const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number; position?: number; method?: string };
     if (c.kind !== "request" || answerLod(content, model, o)) return; // attention_tile / _heads / _cell: synthetic-lod.ts
-    const rerun = ["attribution", "attribution_matrix", "ablation", "edit", "compare", "compare_attribution"].includes(c.what);
+    const rerun = reruns(c.what);
     // Reruns: the kernel says it is working, answers a moment later, and names the reply by id alone.
     const key = rerun ? (undefined as unknown as string) : requestKey(c.what, c.stack, c.layer, c.neuron);
     const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron, position: c.position, method: c.method });

@@ -2,12 +2,14 @@
  * The widget's traits read defensively: `_meta` normalised (readMeta), the stack and token lists a
  * view needs, and every synced trait turned into a valid store value (sanitize). Pure functions.
  */
+import { parseAblationItem, TRAITS, type TraitSpec } from "./contract";
 import type { Selection } from "./store";
 import type { Meta, StackMeta } from "./types";
 
-/** Traits mirrored in the store (both ways). `hover` stays in the page. */
-export const SYNCED_TRAITS = ["layer", "heads", "token", "mode", "view", "stack", "target", "neuron", "method", "ablate", "ablate_mode"] as const;
-export type SyncedKey = (typeof SYNCED_TRAITS)[number];
+/** A trait mirrored in the store (both ways). `hover` stays in the page. */
+export type SyncedKey = Exclude<keyof Selection, "hover">;
+/** The synced traits of the contract, in its order. */
+export const SYNCED_TRAITS = TRAITS.map((t) => t.name) as readonly SyncedKey[];
 
 function isInt(x: unknown): x is number {
   return typeof x === "number" && Number.isInteger(x);
@@ -47,6 +49,8 @@ export function readMeta(value: unknown): Meta | null {
   const tokens = m.tokens.map(str);
   const nLayers = isInt(m.n_layers) && m.n_layers > 0 ? m.n_layers : 1;
   const nHeads = isInt(m.n_heads) && m.n_heads > 0 ? m.n_heads : 1;
+  const stacks = readStacks(m.stacks, nLayers, nHeads);
+  const logits = typeof m.logits_stack === "string" && stacks.some((s) => s.name === m.logits_stack) ? m.logits_stack : null;
   return {
     tokens,
     target_tokens: Array.isArray(m.target_tokens) ? m.target_tokens.map(str) : null,
@@ -58,7 +62,8 @@ export function readMeta(value: unknown): Meta | null {
     causal: Boolean(m.causal),
     special: Array.isArray(m.special) ? m.special.map(Boolean) : tokens.map(() => false),
     has_logit_lens: Boolean(m.has_logit_lens),
-    stacks: readStacks(m.stacks, nLayers, nHeads),
+    stacks,
+    logits_stack: logits ?? (stacks.find((s) => s.name === "decoder") ?? stacks.find((s) => s.name === "self") ?? stacks[0]!).name,
     can_rerun: Boolean(m.can_rerun),
     methods: Array.isArray(m.methods) ? m.methods.filter((x): x is string => typeof x === "string") : [],
     compare: readCompare(m.compare),
@@ -81,9 +86,9 @@ export function sideTokens(meta: Meta, side: StackMeta["queries"]): string[] {
   return side === "target" && meta.target_tokens ? meta.target_tokens : meta.tokens;
 }
 
-/** The stack the logit lens reads (Python's `_logits_stack`): a decoder's self-attention, else the first. */
+/** The stack the logit lens and the attributions read (`_meta.logits_stack`, sent by Python). */
 export function logitsStackOf(meta: Meta): StackMeta {
-  return meta.stacks.find((s) => s.name === "decoder") ?? meta.stacks.find((s) => s.name === "self") ?? meta.stacks[0]!;
+  return stackOf(meta, meta.logits_stack);
 }
 
 /** Parse the `view` list: known names in order, unique; unknown names are kept (the page says so). */
@@ -97,36 +102,59 @@ export function parseViews(value: unknown): string[] {
   return out.length ? out : ["head"];
 }
 
-/** Turn a trait value into a valid store value (clamped, sorted, nulls kept). */
-export function sanitize(key: SyncedKey, value: unknown, meta: Meta, stackName?: string): Selection[SyncedKey] | undefined {
+type Value = Selection[SyncedKey];
+
+/** An int trait's upper bound (exclusive) from its contract `range`, or null for none. */
+function rangeOf(spec: TraitSpec, meta: Meta, st: StackMeta): number | null {
+  const range = spec.range;
+  if (range === "layers") return st.n_layers;
+  if (range === "heads") return st.n_heads;
+  if (range === "tokens") return Math.max(sideTokens(meta, st.queries).length, sideTokens(meta, st.keys).length);
+  return null;
+}
+
+/** What the contract says an unusable value becomes. */
+function fallback(spec: TraitSpec, meta: Meta, st: StackMeta): Value {
+  if (spec.invalid === "all_heads") return Array.from({ length: st.n_heads }, (_, i) => i);
+  if (spec.invalid === "first_stack") return meta.stacks[0]!.name;
+  return (Array.isArray(spec.default) ? [...spec.default] : spec.default) as Value;
+}
+
+function sanitizeInt(spec: TraitSpec, value: unknown, limit: number | null): Value | undefined {
+  if (!isInt(value)) return undefined;
+  if (limit === null) return value;
+  if (spec.name === "layer") return Math.max(0, Math.min(limit - 1, value)); // contract: out_of_range clamp
+  return value >= 0 && value < limit ? value : undefined;
+}
+
+/** Turn a trait value into a valid store value by its contract entry: a value the page cannot use
+ * becomes what the contract's `invalid` names (its default, all heads, the first stack). */
+export function sanitize(key: SyncedKey, value: unknown, meta: Meta, stackName?: string): Value {
   const st = stackOf(meta, stackName ?? (typeof value === "string" ? value : ""));
-  switch (key) {
-    case "layer":
-      return isInt(value) ? Math.max(0, Math.min(st.n_layers - 1, value)) : undefined;
-    case "heads": {
-      if (value === null || value === undefined) return Array.from({ length: st.n_heads }, (_, i) => i);
-      if (!Array.isArray(value)) return undefined;
-      const set = new Set(value.filter((x): x is number => isInt(x) && x >= 0 && x < st.n_heads));
-      return [...set].sort((a, b) => a - b);
-    }
-    case "token": {
-      const n = Math.max(sideTokens(meta, st.queries).length, sideTokens(meta, st.keys).length);
-      return isInt(value) && value >= 0 && value < n ? value : null;
-    }
-    case "mode":
-      return value === "heatmap" ? "heatmap" : "lines";
-    case "view":
-      return parseViews(value).join(",");
+  const spec = TRAITS.find((t) => t.name === key)!;
+  let out: Value | undefined;
+  switch (spec.type) {
+    case "int":
+      out = sanitizeInt(spec, value, rangeOf(spec, meta, st));
+      break;
+    case "int_list":
+      if (Array.isArray(value)) {
+        const limit = rangeOf(spec, meta, st) ?? Infinity;
+        out = [...new Set(value.filter((x): x is number => isInt(x) && x >= 0 && x < limit))].sort((a, b) => a - b);
+      }
+      break;
+    case "enum":
+      out = typeof value === "string" && spec.values.includes(value) ? (value as Value) : undefined;
+      break;
+    case "view_list":
+      out = typeof value === "string" ? parseViews(value).join(",") : undefined;
+      break;
     case "stack":
-      return typeof value === "string" && meta.stacks.some((s) => s.name === value) ? value : meta.stacks[0]!.name;
-    case "target":
-    case "neuron":
-      return isInt(value) ? value : null;
-    case "method":
-      return typeof value === "string" && value.length > 0 ? value : undefined;
-    case "ablate":
-      return Array.isArray(value) ? [...new Set(value.filter((x): x is string => typeof x === "string" && /^(head|neuron):\d+:\d+$/.test(x)))].sort() : undefined;
-    case "ablate_mode":
-      return value === "mean" ? "mean" : "zero";
+      out = typeof value === "string" && meta.stacks.some((s) => s.name === value) ? value : undefined;
+      break;
+    case "ablation_items":
+      out = Array.isArray(value) ? [...new Set(value.filter((x): x is string => typeof x === "string" && parseAblationItem(x) !== null))].sort() : undefined;
+      break;
   }
+  return out === undefined ? fallback(spec, meta, st) : out;
 }

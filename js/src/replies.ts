@@ -20,16 +20,17 @@
  */
 import { decodeBase64 } from "./base64";
 import { addChunk, type Assembly } from "./chunks";
+import { keyPart, MAX_SEND_BYTES, NO_KERNEL_TIMEOUT_MS, type RequestKind } from "./contract";
 import { decodeIntegers, decodeScaled, halfTable } from "./decode";
 import type { AnyModel, DType, EncodedArray, LayerState } from "./types";
 
 /** No answer in time: no kernel, or one that does not have this widget (a reopened notebook). */
 export const NO_KERNEL_MESSAGE = "this needs a running kernel, and none answered (in a reopened notebook, run the cell again)";
 export const KERNEL_GONE_MESSAGE = "the kernel that made this widget is gone (restarted or shut down); run the cell again";
-/** Most bytes of one message from the page to the kernel. */
-export const MAX_SEND_BYTES = 1 << 20;
+export { keyPart, MAX_SEND_BYTES };
 
-export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron" | "attribution" | "attribution_matrix" | "ablation" | "edit" | "compare" | "compare_attribution";
+/** A request kind of the contract (`src/attnlens/contract.json`). */
+export type What = RequestKind;
 
 export interface Request {
   what: What;
@@ -40,11 +41,6 @@ export interface Request {
   extra?: string[];
   /** Further fields of the request message (method, position, heads…). */
   params?: Record<string, unknown>;
-}
-
-/** Free text inside a key: `%` and `:` escaped (mirrors protocol.key_part). */
-export function keyPart(text: string): string {
-  return text.replace(/%/g, "%25").replace(/:/g, "%3A");
 }
 
 /** Mirrors protocol.request_key: `attention:self:3`, `neuron:self:2:117`, `logit_lens:self`. */
@@ -112,7 +108,6 @@ export class ReplyCache {
   private listeners = new Set<() => void>();
   private ids = new Map<number, string>();
   private nextId = 1;
-  private globalError: string | null = null;
   private table: Float32Array | null = null;
   private readonly timeoutMs: number;
   private readonly onTraitChange = () => this.seed();
@@ -124,7 +119,7 @@ export class ReplyCache {
     private readonly model: AnyModel,
     opts: ReplyCacheOptions = {},
   ) {
-    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.timeoutMs = opts.timeoutMs ?? NO_KERNEL_TIMEOUT_MS;
     this.seed();
     model.on("change:_replies", this.onTraitChange);
     model.on("msg:custom", this.onCustom);
@@ -217,14 +212,11 @@ export class ReplyCache {
       this.notify();
     } else if (content.kind === "error") {
       const message = typeof content.message === "string" ? content.message : "the kernel reported an error";
-      if (key) {
-        const e = this.entry(key);
-        if (e.timer !== undefined) clearTimeout(e.timer);
-        e.timer = undefined;
-        e.error = message;
-      } else {
-        this.globalError = message;
-      }
+      if (!key) return; // an error not tied to a request: widget.ts shows it above the views
+      const e = this.entry(key);
+      if (e.timer !== undefined) clearTimeout(e.timer);
+      e.timer = undefined;
+      e.error = message;
       this.notify();
     }
   }
@@ -268,11 +260,6 @@ export class ReplyCache {
   /** Whether the kernel behind this widget is known to be gone (then syncing traits is pointless). */
   get kernelLost(): boolean {
     return this.kernelGone;
-  }
-
-  /** Last error from Python not tied to a request, if any. */
-  lastError(): string | null {
-    return this.globalError;
   }
 
   has(key: string): boolean {

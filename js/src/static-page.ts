@@ -10,6 +10,7 @@
 import { createMemoryModel, type MemoryModel } from "./memory-model";
 import { decodeBase64 } from "./base64";
 import { inflate, isDeflated } from "./inflate";
+import { notSavedMessage } from "./contract";
 import { requestKey, toBinary } from "./replies";
 import type { AnyModel } from "./types";
 import { render } from "./widget";
@@ -17,7 +18,7 @@ import { render } from "./widget";
 export const STATE_SELECTOR = 'script[type="application/vnd.attnlens+json"]';
 const BOOTED = "data-attnlens-booted";
 
-export { decodeBase64 };
+export { decodeBase64, notSavedMessage };
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
@@ -36,29 +37,6 @@ export function parseState(text: string): Record<string, unknown> {
   const value: unknown = JSON.parse(text.split(ESCAPED_COMMENT_OPEN).join(COMMENT_OPEN));
   if (!isObject(value)) throw new Error("attnlens: the embedded state is not a JSON object");
   return value;
-}
-
-/** What a request for an unsaved key says: `… needs a running kernel`. */
-export function notSavedMessage(key: string): string {
-  const [what = "", , layer, neuron] = key.split(":");
-  const names: Record<string, string> = {
-    attention: "attention",
-    thumbnails: "the model view's thumbnails",
-    qk: "q/k vectors",
-    logit_lens: "the logit lens",
-    mlp_top: "top MLP neurons",
-    neuron: "the activations of this neuron",
-    attribution: "this attribution (method and target)",
-    ablation: "this ablation",
-    edit: "a run of the edited text",
-    compare: "this comparison",
-    compare_attribution: "the attributions of this comparison",
-  };
-  let what2 = names[what] ?? what;
-  if (what === "neuron" && neuron !== undefined) what2 = `neuron ${neuron}`;
-  const rerun = ["attribution", "edit", "compare_attribution"].includes(what);
-  const where = layer !== undefined && !rerun && /^\d+$/.test(layer) ? ` of layer ${layer}` : "";
-  return `${what2.charAt(0).toUpperCase()}${what2.slice(1)}${where} was not saved in this page; it needs a running kernel.`;
 }
 
 function isReply(x: unknown): x is SavedReply {
@@ -110,8 +88,6 @@ export function modelFromState(state: Record<string, unknown>): MemoryModel {
     if (isReply(r) && Object.values(r.arrays).some((a) => isDeflated(a.buffer))) packed.set(key, r);
     else plain[key] = r;
   }
-  const { _attention: _legacy, ...rest } = state; // the legacy seed is not read any more
-  void _legacy;
   const unpacking = new Map<string, Promise<{ arrays: Record<string, unknown>; buffers: DataView[] }>>();
   const delivered = new Set<string>();
   const unpackKey = (key: string, r: SavedReply) => {
@@ -151,7 +127,7 @@ export function modelFromState(state: Record<string, unknown>): MemoryModel {
     })();
   };
   return createMemoryModel(
-    { ...rest, _replies: plain },
+    { ...state, _replies: plain },
     {
       onSend(content, model) {
         if (!isObject(content) || content.kind !== "request") return;

@@ -1,4 +1,5 @@
 /** One selection store per widget instance. Views subscribe to it; the widget glue syncs it with traits. */
+import { TRAITS } from "./contract";
 
 export type Mode = "lines" | "heatmap";
 
@@ -33,19 +34,10 @@ export interface Store {
   subscribe(fn: Listener): () => void;
 }
 
+/** Every synced trait at its contract default; `hover` (page-only) starts empty. */
 export const DEFAULT_SELECTION: Readonly<Selection> = Object.freeze({
-  layer: 0,
-  heads: [],
-  token: null,
+  ...(Object.fromEntries(TRAITS.map((t) => [t.name, t.default])) as Omit<Selection, "hover">),
   hover: null,
-  mode: "lines",
-  view: "head",
-  stack: "self",
-  target: null,
-  neuron: null,
-  method: "integrated_gradients",
-  ablate: [],
-  ablate_mode: "zero",
 });
 
 function sameValue(a: unknown, b: unknown): boolean {

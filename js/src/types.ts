@@ -39,6 +39,8 @@ export interface Meta {
   special: boolean[];
   has_logit_lens: boolean;
   stacks: StackMeta[];
+  /** The stack the logits (logit lens, attributions) come from: Python's `logits_stack`. */
+  logits_stack: string;
   /** The kernel keeps the model: attributions and ablations can be computed on request. */
   can_rerun: boolean;
   /** Attribution methods the kernel offers. */

@@ -7,6 +7,7 @@ import { mountHeadToggles, mountLayerSlider, mountStackSelect, mountViewPicker }
 import { mountImageButtons } from "./snapshot";
 import { h, listen } from "./dom";
 import { attentionSource } from "./attention-source";
+import { VIEW_NAMES, VIEW_TITLES } from "./contract";
 import { ReplyCache } from "./replies";
 import { logitsStackOf, parseViews, readMeta, sanitize, sideTokens, stackOf, SYNCED_TRAITS } from "./meta";
 import { createStore, type Selection, type Store } from "./store";
@@ -21,17 +22,7 @@ import { mount as mountMlp } from "./views/mlp/index";
 import { mount as mountModelView } from "./views/model/index";
 import { mount as mountNeuronView } from "./views/neuron/index";
 
-export const VIEW_NAMES = ["head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation", "compare"] as const;
-export const VIEW_TITLES: Readonly<Record<string, string>> = Object.freeze({
-  head: "Head view",
-  model: "Model view",
-  neuron: "Neuron view",
-  logit_lens: "Logit lens",
-  mlp: "MLP neurons",
-  attribution: "Attribution",
-  ablation: "Ablation",
-  compare: "Compare runs",
-});
+export { VIEW_NAMES, VIEW_TITLES };
 const VIEWS: Readonly<Record<string, MountFn>> = Object.freeze({
   head: mountHeadView,
   model: mountModelView,

@@ -60,11 +60,12 @@ class TargetLogit(torch.nn.Module):
 def _token_id(trace: Trace, token: int | str, what: str) -> int:
     vocab = trace.vocab_size or 0
     if isinstance(token, str):
-        if trace._tokenizer is None:
+        if trace.source is None:
             raise ValueError(f"{what} {token!r} is text but this trace has no tokenizer; pass a token id")
-        ids = trace._tokenizer(token, add_special_tokens=False)["input_ids"]
+        tokenizer = trace.source.tokenizer
+        ids = tokenizer(token, add_special_tokens=False)["input_ids"]
         if len(ids) != 1:
-            pieces = trace._tokenizer.convert_ids_to_tokens(ids)
+            pieces = tokenizer.convert_ids_to_tokens(ids)
             raise ValueError(
                 f"{what} {token!r} is {len(ids)} tokens {pieces}, not one; pass a single token "
                 "(often with its leading space, e.g. ' Paris') or a token id"
@@ -78,12 +79,12 @@ def _token_id(trace: Trace, token: int | str, what: str) -> int:
 def resolve_target(
     trace: Trace, target: int | str | None, position: int | None, contrast: int | str | None
 ) -> AttributionTarget:
-    if trace.stored_logits is None and trace._unembed is None:  # trace.vocab_size is None, without a matmul
+    if trace.stored_logits is None and not trace.has_logit_lens:  # trace.vocab_size is None, without a matmul
         raise ValueError(
             f"this {trace.model_type} model has no language-model head, so it predicts no token to explain; "
             "load it with AutoModelForCausalLM / AutoModelForMaskedLM"
         )
-    n = len(trace.residual[-1]) if trace.stored_logits is None else trace.stored_logits.shape[0]
+    n = len(trace.predicted_positions)
     if position is None:
         position = n - 1
     if isinstance(position, bool) or not isinstance(position, (int, np.integer)) or not -n <= position < n:
@@ -95,7 +96,7 @@ def resolve_target(
 
 
 def _check_model(trace: Trace) -> None:
-    if trace._model is None or trace._encoded is None:
+    if trace.source is None:
         raise ValueError("this trace keeps no model (built from attention alone); trace the model with al.trace")
     if torch.is_inference_mode_enabled():
         raise ValueError(
@@ -178,11 +179,9 @@ def explain(trace: Trace, goal: AttributionTarget, method: str, n_steps: int, n_
             return attention_rollout(attentions)[goal.position]
         return attention_flow(attentions, goal.position)
     _check_model(trace)
-    assert trace._model is not None and trace._encoded is not None
-    model = trace._model
-    device = next(model.parameters()).device
-    encoded = trace._encoded
-    inputs = {k: v.to(device) for k, v in {"input_ids": encoded.input_ids, **encoded.extra}.items()}
+    assert trace.source is not None
+    model = trace.source.model
+    inputs = trace.source.inputs()  # on the input embeddings' device, as every rerun
     # eval mode for dropout; a model already there (from_pretrained) is left untouched, as setting
     # .training on every submodule costs more than a small model's forward pass
     training = [m for m in model.modules() if m.training]
@@ -193,7 +192,7 @@ def explain(trace: Trace, goal: AttributionTarget, method: str, n_steps: int, n_
             embeds = model.get_input_embeddings()(inputs["input_ids"]).detach()
             forward = TargetLogit(model, inputs, goal)
             explainer = _explainer(method, forward)
-            baseline = baseline_embeddings(model, trace._tokenizer, embeds)
+            baseline = baseline_embeddings(model, trace.source.tokenizer, embeds)
             result = explainer.attribute(embeds, **captum_kwargs(method, embeds, baseline, n_steps, n_samples))
     finally:
         for module in training:
@@ -205,7 +204,7 @@ def explain(trace: Trace, goal: AttributionTarget, method: str, n_steps: int, n_
 
 def matrix_rows(trace: Trace, rows: list[int] | None) -> list[int]:
     """The positions explained by ``attribute_matrix``: checked, or the generated ones by default."""
-    if trace.target_tokens is not None or len(trace.stacks) > 1:
+    if trace.decoder_tokens is not None or len(trace.stacks) > 1:
         raise ValueError(
             f"attribute_matrix is for causal language models; this {trace.model_type} model is an "
             "encoder-decoder: use trace.attribute(target=..., position=...) for one decoder token"

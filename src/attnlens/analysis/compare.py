@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-if TYPE_CHECKING:
-    from attnlens.capture.trace import Trace
+from attnlens.capture.trace import Trace
 
 Pair = tuple[int | None, int | None]
 
@@ -32,6 +29,11 @@ def align_tokens(a: list[str], b: list[str]) -> list[Pair]:
             pairs.extend((i, None) for i in range(i1, i2))
             pairs.extend((None, j) for j in range(j1, j2))
     return pairs
+
+
+def changed_pairs(a: list[str], b: list[str], pairs: list[Pair]) -> list[bool]:
+    """Per pair: the tokens differ, or one side is unmatched."""
+    return [x is None or y is None or a[x] != b[y] for x, y in pairs]
 
 
 @dataclass
@@ -60,7 +62,7 @@ class Comparison:
     def side_pairs(self, side: str) -> list[Pair]:
         """The alignment of one token side ("input"/"source" or "target")."""
         if side == "target":
-            return align_tokens(self._a.target_tokens or [], self._b.target_tokens or [])
+            return align_tokens(self._a.decoder_tokens or [], self._b.decoder_tokens or [])
         return self.pairs
 
     def attention_diff(self, layer: int) -> np.ndarray:
@@ -104,17 +106,13 @@ def prediction(trace: Trace, k: int) -> tuple[Prediction, np.ndarray] | None:
     """Top-k after the last position, and the full probability vector; None without an LM head."""
     if trace.vocab_size is None:
         return None
-    last = len(trace.residual[-1]) - 1 if trace.stored_logits is None else trace.stored_logits.shape[0] - 1
-    probs = torch.softmax(torch.from_numpy(trace.logits_at(last)).double(), -1).numpy()
+    probs = trace.probabilities(trace.predicted_positions[-1])
     top = np.argsort(-probs, kind="stable")[:k]
-    decode = trace._decode or (lambda ids: [str(i) for i in ids])
-    return Prediction(top.astype(np.int64), decode([int(i) for i in top]), probs[top].astype(np.float32)), probs
+    return Prediction(top.astype(np.int64), trace.decode(top), probs[top].astype(np.float32)), probs
 
 
 def compare_traces(tr_a: Trace, tr_b: Trace, k: int = 5, stack: str | None = None) -> Comparison:
     """Align the tokens of two traces of the same model and measure what changed from a to b."""
-    from attnlens.capture.trace import Trace
-
     for name, tr in (("tr_a", tr_a), ("tr_b", tr_b)):
         if not isinstance(tr, Trace):
             raise TypeError(f"{name} must be a Trace from attnlens.trace(...), got {type(tr).__name__}")
@@ -123,7 +121,7 @@ def compare_traces(tr_a: Trace, tr_b: Trace, k: int = 5, stack: str | None = Non
     check_same_model(tr_a, tr_b)
     stack = tr_a.stack(stack).name
     pairs = align_tokens(tr_a.tokens, tr_b.tokens)
-    changed = [x is None or y is None or tr_a.tokens[x] != tr_b.tokens[y] for x, y in pairs]
+    changed = changed_pairs(tr_a.tokens, tr_b.tokens, pairs)
     pa, pb = prediction(tr_a, k), prediction(tr_b, k)
     under_b = change = None
     if pa is not None and pb is not None:

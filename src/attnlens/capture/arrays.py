@@ -61,7 +61,7 @@ def trace_from_arrays(
     model_type: str,
     special: list[bool] | None = None,
     segments: list[int] | None = None,
-    target_tokens: list[str] | None = None,
+    decoder_tokens: list[str] | None = None,
     residual: np.ndarray | None = None,
     mlp: list[np.ndarray] | None = None,
     unembed: Unembedder | None = None,
@@ -94,10 +94,10 @@ def trace_from_arrays(
         model_type=model_type,
         stacks=built,
         segments=segments,
-        target_tokens=target_tokens,
+        decoder_tokens=decoder_tokens,
         _unembed=unembed,
         _decode=decode,
-        _logits_stack=first,
+        logits_stack=first,
     )
 
 

@@ -16,7 +16,8 @@ from attnlens.capture.inputs import (
     max_positions,
     special_flags,
 )
-from attnlens.capture.run import _eval_mode, _input_device, trace_encoded
+from attnlens.capture.model_run import eval_mode, input_device
+from attnlens.capture.run import trace_encoded
 from attnlens.capture.trace import Trace
 
 
@@ -48,18 +49,18 @@ def generate(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = 20, 
     kwargs = {"do_sample": False, **generate_kwargs, "max_new_tokens": max_new_tokens}
     if getattr(tokenizer, "pad_token_id", None) is None and getattr(tokenizer, "eos_token_id", None) is not None:
         kwargs.setdefault("pad_token_id", tokenizer.eos_token_id)
-    device = _input_device(model)
+    device = input_device(model)
     accepted = inspect.signature(model.forward).parameters
     inputs = {k: v.to(device) for k, v in {"input_ids": enc.input_ids, **enc.extra}.items()
               if k != "decoder_input_ids" and (k in ("input_ids", "attention_mask") or k in accepted)}
-    with _eval_mode(model), torch.no_grad():
+    with eval_mode(model), torch.no_grad():
         output = model.generate(**inputs, **kwargs)
     ids = output[0].tolist()
     if seq2seq:
-        enc.target_ids = torch.tensor([ids])
-        enc.target_tokens = display_tokens(tokenizer, ids)
-        enc.target_special = special_flags(tokenizer, ids)
-        enc.extra["decoder_input_ids"] = enc.target_ids
+        enc.decoder_ids = torch.tensor([ids])
+        enc.decoder_tokens = display_tokens(tokenizer, ids)
+        enc.decoder_special = special_flags(tokenizer, ids)
+        enc.extra["decoder_input_ids"] = enc.decoder_ids
         enc.generated = [False] + [True] * (len(ids) - 1)
     else:
         enc.input_ids = torch.tensor([ids])

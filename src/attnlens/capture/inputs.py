@@ -16,9 +16,9 @@ class EncodedText:
     tokens: list[str]  # display text of each token
     special: list[bool]
     segments: list[int] | None = None
-    target_ids: torch.Tensor | None = None  # decoder tokens of an encoder-decoder model, [1, tokens]
-    target_tokens: list[str] | None = None
-    target_special: list[bool] | None = None
+    decoder_ids: torch.Tensor | None = None  # decoder tokens of an encoder-decoder model, [1, tokens]
+    decoder_tokens: list[str] | None = None
+    decoder_special: list[bool] | None = None
     generated: list[bool] | None = None
     decode: Callable[[list[int]], list[str]] | None = None  # token ids → display text
     tokenizer: Any = None
@@ -115,8 +115,8 @@ def encode(
     tokenizer: Any,
     text: str,
     text_pair: str | None = None,
-    target: str | None = None,
-    target_ids: list[int] | None = None,
+    decoder_text: str | None = None,
+    decoder_ids: list[int] | None = None,
 ) -> EncodedText:
     """Tokenize for one forward pass; for encoder-decoder models also the decoder side."""
     check_tokenizer(tokenizer)
@@ -144,30 +144,30 @@ def encode(
         tokenizer=tokenizer,
     )
     if getattr(model.config, "is_encoder_decoder", False):
-        _add_decoder_side(model, tokenizer, enc, target, target_ids)
-    elif target is not None:
-        raise ValueError("target= is for encoder-decoder models (T5, BART); this model reads one text")
+        _add_decoder_side(model, tokenizer, enc, decoder_text, decoder_ids)
+    elif decoder_text is not None:
+        raise ValueError("decoder_text= is for encoder-decoder models (T5, BART); this model reads one text")
     return enc
 
 
 def _add_decoder_side(
-    model: Any, tokenizer: Any, enc: EncodedText, target: str | None, target_ids: list[int] | None
+    model: Any, tokenizer: Any, enc: EncodedText, decoder_text: str | None, decoder_ids: list[int] | None
 ) -> None:
     start = getattr(model.config, "decoder_start_token_id", None)
     if start is None:
         raise ValueError("this encoder-decoder model's config has no decoder_start_token_id; set it first")
-    if target_ids is None:
+    if decoder_ids is None:
         body: list[int] = []
-        if target is not None:
-            check_text(target, "target")
-            encoded = tokenizer(text_target=target)
+        if decoder_text is not None:
+            check_text(decoder_text, "decoder_text")
+            encoded = tokenizer(text_target=decoder_text)
             body = list(encoded["input_ids"])
             mask = encoded.get("attention_mask")
             if mask is not None:  # a tokenizer set to pad: keep the real tokens only
                 body = [i for i, keep in zip(body, mask, strict=True) if keep]
-        target_ids = [int(start), *body]
-    check_vocabulary(model, target_ids)
-    enc.target_ids = torch.tensor([target_ids])
-    enc.target_tokens = display_tokens(tokenizer, target_ids)
-    enc.target_special = special_flags(tokenizer, target_ids)
-    enc.extra["decoder_input_ids"] = enc.target_ids
+        decoder_ids = [int(start), *body]
+    check_vocabulary(model, decoder_ids)
+    enc.decoder_ids = torch.tensor([decoder_ids])
+    enc.decoder_tokens = display_tokens(tokenizer, decoder_ids)
+    enc.decoder_special = special_flags(tokenizer, decoder_ids)
+    enc.extra["decoder_input_ids"] = enc.decoder_ids

@@ -80,12 +80,11 @@ def _ablation_hooks(
 def ablate(
     trace: Trace, heads: list[tuple[int, int]], neurons: list[tuple[int, int]], mode: str, stack: str | None
 ) -> Trace:
-
     if mode not in MODES:
         raise ValueError(f"unknown ablation mode {mode!r}; choose 'zero' or 'mean'")
-    if trace._model is None or trace._encoded is None:
+    if trace.source is None:
         raise ValueError("this trace keeps no model (built from attention alone); trace the model with al.trace")
-    model = trace._model
+    model = trace.source.model
     adapter = adapter_for(model)
     if adapter is None:
         raise ValueError(f"attnlens has no adapter for {trace.model_type!r}, so it cannot ablate its parts")
@@ -96,8 +95,7 @@ def ablate(
 
 def _ablated(trace: Trace, model: Any, adapter: Any, st: Any, heads: list[tuple[int, int]],
              neurons: list[tuple[int, int]], mode: str) -> Trace:
-    from attnlens.capture.run import trace_encoded
-
+    assert trace.source is not None  # checked by ablate()
     bound = next(b for b in bind(adapter, model) if b.spec.name == st.name)
     heads = _pairs("heads", heads, (st.n_layers, st.n_heads), "head")
     n_neurons = st.mlp[0].shape[1] if st.mlp else 0
@@ -107,4 +105,4 @@ def _ablated(trace: Trace, model: Any, adapter: Any, st: Any, heads: list[tuple[
     if neurons and bound.mlp_outs is None:
         raise ValueError(f"the {st.name} stack has no MLP")
     with _ablation_hooks(bound, st.n_heads, heads, neurons, mode):
-        return trace_encoded(model, trace._encoded)
+        return trace.source.retrace()

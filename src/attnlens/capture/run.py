@@ -5,8 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import warnings
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
@@ -16,6 +15,7 @@ from attnlens.capture.adapters import SOURCE, TARGET, Adapter, adapter_for, bind
 from attnlens.capture.attention_hook import AttentionCall, capture_attention_calls
 from attnlens.capture.bridge import is_bridge, trace_bridge, unbridged
 from attnlens.capture.inputs import EncodedText, check_model, encode
+from attnlens.capture.model_run import ModelRun, eval_mode, input_device
 from attnlens.capture.trace import LayerAttentionInputs, Stack, Trace
 
 
@@ -25,18 +25,6 @@ def _first_tensor(output: Any) -> torch.Tensor:
 
 def _to_numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().to("cpu", torch.float32).numpy()
-
-
-@contextmanager
-def _eval_mode(model: torch.nn.Module) -> Iterator[None]:
-    """Dropout off for the pass; the training flags of every submodule restored afterwards."""
-    flags = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        yield
-    finally:
-        for module, training in flags:
-            module.training = training
 
 
 def _compact_mask(mask: torch.Tensor | None) -> torch.Tensor | None:
@@ -77,15 +65,8 @@ def _model_name(model: Any) -> str:
     return name or type(model).__name__
 
 
-def _input_device(model: Any) -> torch.device:
-    """Where the embeddings live: with ``device_map`` the first device, not just any parameter's."""
-    embeddings = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
-    weight = getattr(embeddings, "weight", None)
-    return weight.device if isinstance(weight, torch.Tensor) else next(model.parameters()).device
-
-
 def _run(model: Any, enc: EncodedText, **flags: Any) -> Any:
-    device = _input_device(model)
+    device = input_device(model)
     inputs = {k: v.to(device) for k, v in {"input_ids": enc.input_ids, **enc.extra}.items()}
     return model(**inputs, **flags)
 
@@ -105,43 +86,37 @@ def _check_finite(model: Any, arrays: list[np.ndarray]) -> None:
                      "model's precision; try float32.")
 
 
-def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace:
-    bound = bind(adapter, model)
-    residual: dict[str, list[torch.Tensor | None]] = {s.spec.name: [None] * (len(s.blocks) + 1) for s in bound}
-    mlp: dict[str, list[torch.Tensor | None]] = {s.spec.name: [None] * len(s.blocks) for s in bound}
-    modules = {id(m): (s.spec.name, i) for s in bound for i, m in enumerate(s.attentions)}
+Captured = dict[str, list[torch.Tensor | None]]  # stack name → one tensor per block (or block + 1)
 
-    with ExitStack() as stack:
-        handles = []
-        for st in bound:
-            if st.mlp_outs is None:  # cross-attention shares its blocks with the decoder
-                continue
-            name = st.spec.name
 
-            def keep_embeddings(_m: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str = name) -> None:
-                hidden = args[0] if args else kwargs["hidden_states"]
-                residual[name][0] = hidden[0].detach()
+def _keep_residual_and_mlp(bound: list[Any], residual: Captured, mlp: Captured) -> list[Any]:
+    """Hooks that keep each block's input embeddings, outputs and MLP activations; their handles."""
+    handles = []
+    for st in bound:
+        if st.mlp_outs is None:  # cross-attention shares its blocks with the decoder
+            continue
+        name = st.spec.name
 
-            handles.append(st.blocks[0].register_forward_pre_hook(keep_embeddings, with_kwargs=True))
-            for i, block in enumerate(st.blocks):
+        def keep_embeddings(_m: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: str = name) -> None:
+            hidden = args[0] if args else kwargs["hidden_states"]
+            residual[name][0] = hidden[0].detach()
 
-                def keep_block(_m: Any, _a: Any, out: Any, name: str = name, i: int = i) -> None:
-                    residual[name][i + 1] = _first_tensor(out)[0].detach()
+        handles.append(st.blocks[0].register_forward_pre_hook(keep_embeddings, with_kwargs=True))
+        for i, block in enumerate(st.blocks):
 
-                def keep_mlp(_m: Any, args: tuple[Any, ...], name: str = name, i: int = i) -> None:
-                    mlp[name][i] = args[0][0].detach()
+            def keep_block(_m: Any, _a: Any, out: Any, name: str = name, i: int = i) -> None:
+                residual[name][i + 1] = _first_tensor(out)[0].detach()
 
-                handles.append(block.register_forward_hook(keep_block))
-                handles.append(st.mlp_outs[i].register_forward_pre_hook(keep_mlp))
-        for handle in handles:
-            stack.callback(handle.remove)
-        calls = stack.enter_context(capture_attention_calls(modules))
-        stack.enter_context(_eval_mode(model))
-        stack.enter_context(torch.no_grad())
-        # logits are recomputed on demand from the last residual: the pass itself needs only the last row
-        trimmed = adapter.has_unembedding(model) and "logits_to_keep" in inspect.signature(model.forward).parameters
-        output = _run(model, enc, **({"logits_to_keep": 1} if trimmed else {}))
+            def keep_mlp(_m: Any, args: tuple[Any, ...], name: str = name, i: int = i) -> None:
+                mlp[name][i] = args[0][0].detach()
 
+            handles.append(block.register_forward_hook(keep_block))
+            handles.append(st.mlp_outs[i].register_forward_pre_hook(keep_mlp))
+    return handles
+
+
+def _stacks(model: Any, bound: list[Any], calls: dict[Any, Any], residual: Captured, mlp: Captured) -> dict[str, Stack]:
+    """One Stack per bound stack from what the hooks kept; a clear error for a layer they missed."""
     stacks: dict[str, Stack] = {}
     masks: dict[int, torch.Tensor | None] = {}
     for st in bound:
@@ -155,6 +130,7 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
                 f"{model.config.model_type} model: its modules did not run the expected attention and MLP "
                 "code. Please report the model name."
             )
+        has_mlp = st.mlp_outs is not None
         stacks[name] = Stack(
             name=name,
             queries=st.spec.queries,
@@ -162,12 +138,28 @@ def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace
             layers=[_layer_inputs(calls[(name, i)][0], masks) for i in range(n)],
             # float16 halves the largest per-token array (tokens × 4·width); mlp() hands back float32
             mlp=[np.clip(_to_numpy(m), -65504, 65504).astype(np.float16) for m in mlp[name] if m is not None]
-            if st.mlp_outs is not None
-            else None,
-            residual=np.stack([_to_numpy(r) for r in residual[name] if r is not None])
-            if st.mlp_outs is not None
-            else None,
+            if has_mlp else None,
+            residual=np.stack([_to_numpy(r) for r in residual[name] if r is not None]) if has_mlp else None,
         )
+    return stacks
+
+
+def _forward_with_hooks(model: Any, adapter: Adapter, enc: EncodedText) -> Trace:
+    """One forward pass with the adapter's hooks, then the Trace of what they kept."""
+    bound = bind(adapter, model)
+    residual: Captured = {s.spec.name: [None] * (len(s.blocks) + 1) for s in bound}
+    mlp: Captured = {s.spec.name: [None] * len(s.blocks) for s in bound}
+    modules = {id(m): (s.spec.name, i) for s in bound for i, m in enumerate(s.attentions)}
+    with ExitStack() as stack:
+        for handle in _keep_residual_and_mlp(bound, residual, mlp):
+            stack.callback(handle.remove)
+        calls = stack.enter_context(capture_attention_calls(modules))
+        stack.enter_context(eval_mode(model))
+        stack.enter_context(torch.no_grad())
+        # logits are recomputed on demand from the last residual: the pass itself needs only the last row
+        trimmed = adapter.has_unembedding(model) and "logits_to_keep" in inspect.signature(model.forward).parameters
+        output = _run(model, enc, **({"logits_to_keep": 1} if trimmed else {}))
+    stacks = _stacks(model, bound, calls, residual, mlp)
     logits = getattr(output, "logits", None)
     logits_np = _to_numpy(logits[0]) if logits is not None else None
     _check_finite(
@@ -191,11 +183,11 @@ def _unembedder(model: Any, adapter: Adapter, final_norm: torch.nn.Module | None
     dtype = next(model.parameters()).dtype
 
     def run(hidden: torch.Tensor) -> torch.Tensor:
-        device = _input_device(model) if final_norm is None else next(final_norm.parameters()).device
+        device = input_device(model) if final_norm is None else next(final_norm.parameters()).device
         h = hidden.to(device=device, dtype=dtype)
         if final_norm is not None:
             h = final_norm(h)
-        with _eval_mode(model):
+        with eval_mode(model):
             return unembed(model, h).float().cpu()
 
     return run
@@ -219,16 +211,14 @@ def _assemble(
         stored_logits=logits,
         segments=enc.segments,
         generated=enc.generated,
-        target_tokens=enc.target_tokens,
-        target_ids=enc.target_ids[0].numpy().copy() if enc.target_ids is not None else None,
-        target_special=enc.target_special,
+        decoder_tokens=enc.decoder_tokens,
+        decoder_ids=enc.decoder_ids[0].numpy().copy() if enc.decoder_ids is not None else None,
+        decoder_special=enc.decoder_special,
         dtype=str(next(model.parameters()).dtype).removeprefix("torch."),
+        logits_stack=logits_stack,
+        source=ModelRun(model, enc.tokenizer, enc, trace_encoded),
         _unembed=unembed,
         _decode=enc.decode,
-        _logits_stack=logits_stack,
-        _model=model,
-        _encoded=enc,
-        _tokenizer=enc.tokenizer,
     )
 
 
@@ -244,7 +234,7 @@ def _forward_eager_fallback(model: Any, enc: EncodedText) -> Trace:
     try:
         if switch:
             model.set_attn_implementation("eager")
-        with _eval_mode(model), torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             output = _run(model, enc, output_attentions=True, output_hidden_states=True)
     except Exception as err:
         raise ValueError(
@@ -298,20 +288,27 @@ def trace(
     text: str | None = None,
     text_pair: str | None = None,
     *,
+    decoder_text: str | None = None,
     target: str | None = None,
 ) -> Trace:
     """Run ``text`` through ``model`` once and keep what attnlens shows.
 
-    ``text_pair`` is a second sentence (BERT-style pairs, recorded as segments); ``target`` is the
-    decoder text of an encoder-decoder model (T5, BART), whose ``text`` is the source.
+    ``text_pair`` is a second sentence (BERT-style pairs, recorded as segments); ``decoder_text`` is
+    the decoder text of an encoder-decoder model (T5, BART), whose ``text`` is the source
+    (``target=`` is its old, deprecated name).
     Attention is recomputed from the captured q/k with the model's own mask, so SDPA and flash
     models need no switch to eager. Families without an adapter fall back to eager
     ``output_attentions`` with a warning. ``trace(bridge, text)`` traces the Hugging Face model a
     TransformerLens ``TransformerBridge`` wraps, on the bridge's own tokens.
     """
+    if target is not None:
+        warnings.warn("trace(target=...) is now trace(decoder_text=...)", DeprecationWarning, stacklevel=2)
+        if decoder_text is not None:
+            raise TypeError("give decoder_text= only (target= is its old name)")
+        decoder_text = target
     if is_bridge(model):
-        return trace_bridge(model, tokenizer, text, text_pair, target)  # type: ignore[no-any-return]
+        return trace_bridge(model, tokenizer, text, text_pair, decoder_text)  # type: ignore[no-any-return]
     if text is None:
         raise TypeError("trace() needs the text to trace: trace(model, tokenizer, text)")
     check_model(model)
-    return trace_encoded(model, encode(model, tokenizer, text, text_pair, target=target))
+    return trace_encoded(model, encode(model, tokenizer, text, text_pair, decoder_text=decoder_text))

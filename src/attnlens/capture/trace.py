@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import torch
 
+from attnlens.analysis import attribution
 from attnlens.analysis.attention import attention_from_qk
+from attnlens.capture import interventions
+from attnlens.capture.model_run import ModelRun
 
 
 @dataclass
@@ -63,7 +66,7 @@ class Trace:
     """One input run through one model. Arrays are numpy; attention is computed per layer on demand.
 
     ``tokens`` are the input tokens (the source tokens of an encoder-decoder model, whose decoder
-    tokens are ``target_tokens``).
+    tokens are ``decoder_tokens``).
     """
 
     tokens: list[str]
@@ -75,16 +78,17 @@ class Trace:
     stored_logits: np.ndarray | None = field(default=None, repr=False)  # only when they cannot be recomputed
     segments: list[int] | None = None  # sentence A/B of each token (BERT's token_type_ids)
     generated: list[bool] | None = None  # which tokens the model generated (al.generate)
-    target_tokens: list[str] | None = None
-    target_ids: np.ndarray | None = None
-    target_special: list[bool] | None = None
+    decoder_tokens: list[str] | None = None
+    decoder_ids: np.ndarray | None = None
+    decoder_special: list[bool] | None = None
     dtype: str = "float32"  # the model's own dtype; every array here is a float32 copy
+    logits_stack: str = "self"
+    """The stack whose last residual gives the logits (and the logit lens): "self" or "decoder"."""
+    source: ModelRun | None = field(default=None, repr=False)
+    """The model, tokenizer and encoded input, for analyses that rerun the model; None for a trace
+    built from attention alone."""
     _unembed: Unembedder | None = field(default=None, repr=False)
     _decode: Callable[[list[int]], list[str]] | None = field(default=None, repr=False)
-    _logits_stack: str = "self"
-    _model: Any = field(default=None, repr=False)  # for analyses that rerun it (attributions, ablation)
-    _encoded: Any = field(default=None, repr=False)  # the EncodedText this trace ran on
-    _tokenizer: Any = field(default=None, repr=False)
     _cache: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
@@ -92,6 +96,41 @@ class Trace:
             f"Trace({self.model_name!r}, {len(self.tokens)} tokens, "
             f"{self.n_layers} layers × {self.n_heads} heads)"
         )
+
+    # --- what the trace can do ------------------------------------------------------------------
+    @property
+    def can_rerun(self) -> bool:
+        """The trace keeps its model: attributions, ablation and edited texts can be computed."""
+        return self.source is not None
+
+    @property
+    def has_logit_lens(self) -> bool:
+        """The model's head can be applied to any residual (logits on demand, and the logit lens)."""
+        return self._unembed is not None
+
+    # --- old names, kept working -----------------------------------------------------------------
+    @property
+    def _logits_stack(self) -> str:
+        warnings.warn("Trace._logits_stack is now Trace.logits_stack", DeprecationWarning, stacklevel=2)
+        return self.logits_stack
+
+    @property
+    def target_tokens(self) -> list[str] | None:
+        """Deprecated: ``decoder_tokens`` ("target" is the position the attribution view explains)."""
+        warnings.warn("Trace.target_tokens is now Trace.decoder_tokens", DeprecationWarning, stacklevel=2)
+        return self.decoder_tokens
+
+    @property
+    def target_ids(self) -> np.ndarray | None:
+        """Deprecated: ``decoder_ids``."""
+        warnings.warn("Trace.target_ids is now Trace.decoder_ids", DeprecationWarning, stacklevel=2)
+        return self.decoder_ids
+
+    @property
+    def target_special(self) -> list[bool] | None:
+        """Deprecated: ``decoder_special``."""
+        warnings.warn("Trace.target_special is now Trace.decoder_special", DeprecationWarning, stacklevel=2)
+        return self.decoder_special
 
     # --- shape ---------------------------------------------------------------------------------
     @property
@@ -126,7 +165,7 @@ class Trace:
 
     def side_tokens(self, side: str) -> list[str]:
         if side == "target":
-            return self.target_tokens or []
+            return self.decoder_tokens or []
         return self.tokens
 
     def query_tokens(self, stack: str | None = None) -> list[str]:
@@ -228,6 +267,46 @@ class Trace:
         return row.float().numpy()[0]
 
     @property
+    def predicted_positions(self) -> range:
+        """The positions that have logits (the decoder tokens of an encoder-decoder model, else the input
+        tokens); none for a model without a language-model head."""
+        if self.stored_logits is not None:
+            return range(self.stored_logits.shape[0])
+        return range(len(self.residual[-1])) if self._unembed is not None else range(0)
+
+    def probabilities(self, position: int) -> np.ndarray:
+        """The model's next-token distribution after ``position``, float64 [vocab] (softmax of its logits)."""
+        logits = self.logits_at(position).astype(np.float64)
+        e = np.exp(logits - logits.max())
+        return e / e.sum()  # type: ignore[no-any-return]
+
+    def decode(self, ids: list[int] | np.ndarray) -> list[str]:
+        """Token text of each id (the tokenizer's pieces; the id itself as text without a tokenizer)."""
+        ids = [int(i) for i in ids]
+        return self._decode(ids) if self._decode is not None else [str(i) for i in ids]
+
+    def token_text(self, token_id: int) -> str:
+        """One token id as text (see ``decode``)."""
+        return self.decode([token_id])[0]
+
+    def input_text(self) -> str:
+        """The text this trace ran on, special tokens dropped (the tokens joined without a tokenizer)."""
+        if self.source is None:
+            return "".join(self.tokens)
+        return str(self.source.tokenizer.decode([int(i) for i in self.token_ids], skip_special_tokens=True))
+
+    def retrace_text(self, text: str) -> Trace:
+        """``text`` traced with this trace's model and tokenizer (the page's edit box)."""
+        if self.source is None:
+            raise ValueError("this trace keeps no model and tokenizer to rerun; trace the model with al.trace")
+        if self.decoder_tokens is not None:
+            raise ValueError(
+                "the edit box reruns one text; for an encoder-decoder model trace both runs yourself "
+                "and call al.compare(tr_a, tr_b)"
+            )
+        return self.source.trace_text(text)
+
+    @property
     def vocab_size(self) -> int | None:
         if self.stored_logits is not None:
             return int(self.stored_logits.shape[-1])
@@ -236,7 +315,7 @@ class Trace:
     @property
     def residual(self) -> np.ndarray:
         """The residual stream of the stack the logits come from, [layers + 1, tokens, width]."""
-        residual = self.stacks[self._logits_stack].residual
+        residual = self.stacks[self.logits_stack].residual
         if residual is None:
             raise ValueError(f"the residual stream was not captured for model type {self.model_type!r}")
         return residual
@@ -266,8 +345,7 @@ class Trace:
                     top = torch.topk(p, min(k, p.shape[-1]), dim=-1)
                     ids[layer, start : start + chunk, : top.indices.shape[-1]] = top.indices.numpy()
                     probs[layer, start : start + chunk, : top.values.shape[-1]] = top.values.numpy()
-        decode = self._decode or (lambda row: [str(i) for i in row])
-        tokens = [[decode(list(map(int, ids[l, p]))) for p in range(positions)] for l in range(layers)]  # noqa: E741
+        tokens = [[self.decode(ids[l, p]) for p in range(positions)] for l in range(layers)]  # noqa: E741
         return LogitLens(token_ids=ids, probs=probs, tokens=tokens)
 
 
@@ -287,9 +365,7 @@ class Trace:
         ``contrast`` explains "why target rather than contrast" (logit difference). Methods: see
         ``attnlens.analysis.attribution.METHODS``.
         """
-        from attnlens.analysis.attribution import attribute
-
-        return attribute(self, target, method, contrast, position, n_steps, n_samples)
+        return attribution.attribute(self, target, method, contrast, position, n_steps, n_samples)
 
     def attribute_matrix(
         self,
@@ -303,9 +379,7 @@ class Trace:
         Row i explains the token at ``rows[i]`` as the prediction after ``rows[i] - 1``. Default rows:
         the generated tokens of an ``al.generate`` trace, else every position from 1.
         """
-        from attnlens.analysis.attribution import attribute_matrix
-
-        return attribute_matrix(self, method, rows, n_steps, n_samples)
+        return attribution.attribute_matrix(self, method, rows, n_steps, n_samples)
 
     def ablate(
         self,
@@ -316,9 +390,7 @@ class Trace:
     ) -> Trace:
         """The same input rerun with these heads' outputs and MLP neurons zeroed (or set to their
         mean over positions, ``mode="mean"``): a new Trace."""
-        from attnlens.capture.interventions import ablate
-
-        return ablate(self, heads or [], neurons or [], mode, stack)
+        return interventions.ablate(self, heads or [], neurons or [], mode, stack)
 
 
 def _is_causal(inputs: LayerAttentionInputs) -> bool:

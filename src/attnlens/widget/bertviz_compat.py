@@ -135,7 +135,7 @@ def build_trace(
     trace = trace_from_arrays(
         stacks, main, model_name=MODEL_NAME, model_type="bertviz",
         special=[t in SPECIAL for t in raw[:n]] + [False] * (n - len(raw[:n])),
-        segments=segments, target_tokens=target,
+        segments=segments, decoder_tokens=target,
     )
     return trace, layer_ids, head_ids
 

@@ -12,17 +12,14 @@ import base64
 import html
 import json
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from attnlens.widget.payloads.compare import input_text
+from attnlens.widget import bundle
+from attnlens.widget.contract import STATE_TRAITS
 from attnlens.widget.protocol import inline, inline_reply
+from attnlens.widget.wire import LensState, explained_position, saved_requests
 
-if TYPE_CHECKING:
-    from attnlens.widget.lens import Lens
-
-STATE_TRAITS = (
-    "layer", "heads", "token", "target", "neuron", "view", "mode", "stack", "method", "ablate", "ablate_mode", "_meta",
-)
+__all__ = ["STATE_TRAITS", "explained_position", "saved_requests", "standalone_html", "standalone_state"]
 
 
 def _script_safe(code: str) -> str:
@@ -33,59 +30,6 @@ def _script_safe(code: str) -> str:
 def _json_script_safe(text: str) -> str:
     """JSON that stays valid JSON and can never form ``</script`` or ``<!--``: escape ``<``, ``>``, ``&``."""
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def saved_requests(lens: Lens) -> list[dict[str, Any]]:
-    """What a page without a kernel can show: every layer of every stack in the head and model
-    views, the logit lens and top MLP neurons, and q/k and the selected neuron of the current layer."""
-    trace = lens.trace
-    requests: list[dict[str, Any]] = []
-    for name, st in trace.stacks.items():
-        requests += [{"what": "attention", "stack": name, "layer": i} for i in range(st.n_layers)]
-        requests.append({"what": "thumbnails", "stack": name})
-        if st.mlp is not None:
-            requests += [{"what": "mlp_top", "stack": name, "layer": i} for i in range(st.n_layers)]
-    current = trace.stack(lens.stack)
-    if current.layers is not None:
-        requests.append({"what": "qk", "stack": lens.stack, "layer": lens.layer})
-    if current.mlp is not None and lens.neuron is not None:
-        requests.append({"what": "neuron", "stack": lens.stack, "layer": lens.layer, "neuron": lens.neuron})
-    if trace._unembed is not None:
-        requests.append({"what": "logit_lens", "stack": trace._logits_stack})
-    views = lens.view.split(",")
-    can_rerun = trace._model is not None and trace.vocab_size is not None
-    if can_rerun and "attribution" in views:  # what the attribution view asks for first
-        requests.append({
-            "what": "attribution", "stack": trace._logits_stack, "method": lens.method,
-            "position": explained_position(lens), "target": "", "contrast": "",
-        })
-    version = max(lens._session.runs, default=0)
-    if "compare" in views and version:  # the newest comparison, every layer
-        requests += [
-            {"what": "compare", "stack": lens.stack, "layer": i, "version": version}
-            for i in range(trace.stack(lens.stack).n_layers)
-        ]
-        if can_rerun:
-            requests.append(
-                {"what": "compare_attribution", "stack": lens.stack, "version": version, "method": lens.method}
-            )
-    heads, neurons = lens.ablation()
-    if can_rerun and "ablation" in views and (heads or neurons):
-        requests.append({
-            "what": "ablation", "stack": lens.stack, "layer": lens.layer, "position": explained_position(lens),
-            "heads": [list(x) for x in heads], "neurons": [list(x) for x in neurons], "mode": lens.ablate_mode,
-        })
-    return requests
-
-
-def explained_position(lens: Lens) -> int:
-    """The position whose prediction the attribution and ablation views explain (as the page picks it):
-    the locked token, else ``target``, else the last."""
-    n = len(lens.trace.side_tokens("target" if lens.trace.target_tokens is not None else "input"))
-    for value in (lens.token, lens.target):
-        if value is not None and 0 <= value < n:
-            return value
-    return n - 1
 
 
 # Buffers at least this large are zlib-compressed (the page inflates them with DecompressionStream):
@@ -102,7 +46,7 @@ def _base64(data: bytes) -> dict[str, Any]:
     return {"base64": base64.b64encode(data).decode("ascii")}
 
 
-def standalone_state(lens: Lens) -> dict[str, Any]:
+def standalone_state(lens: LensState) -> dict[str, Any]:
     """The widget's state with the saved replies, buffers as base64."""
     replies = {}
     saved = [inline_reply(lens.trace, r, lens._session) for r in saved_requests(lens)]  # reruns come from the session
@@ -116,16 +60,13 @@ def standalone_state(lens: Lens) -> dict[str, Any]:
     version = max(lens._session.runs, default=0)
     if version:  # the page opens on the newest comparison, edited in the page or not
         state["_meta"] = {**state["_meta"], "compare": {
-            **state["_meta"]["compare"], "version": version, "text_b": input_text(lens._session.runs[version]),
+            **state["_meta"]["compare"], "version": version, "text_b": lens._session.runs[version].input_text(),
         }}
     return state
 
 
-def standalone_html(lens: Lens, title: str | None = None) -> str:
-    from attnlens.widget.lens import STATIC
-
-    script = (STATIC / "standalone.js").read_text(encoding="utf-8")
-    css = (STATIC / "widget.css").read_text(encoding="utf-8")
+def standalone_html(lens: LensState, title: str | None = None) -> str:
+    script, css = bundle.read("standalone.js"), bundle.read("widget.css")
     state = json.dumps(standalone_state(lens), ensure_ascii=True, separators=(",", ":"))
     heading = title or f"attnlens · {lens.trace.model_name}"
     return "\n".join(

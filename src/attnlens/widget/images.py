@@ -12,14 +12,13 @@ import io
 import os
 import pathlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-if TYPE_CHECKING:
-    from attnlens.widget.lens import Lens
+from attnlens.widget.wire import LensState
 
 # The widget's light head palette (js/src/colors.ts): Okabe-Ito based, colour-blind checked.
 HEAD_COLOURS = ("#0072b2", "#d55e00", "#007a5a", "#8a2be2", "#c06c9c", "#5c4a00", "#7b7bf0", "#d1005a",
@@ -64,7 +63,7 @@ def label(token: str) -> str:
     return shown if len(shown) <= LABEL_CHARS else shown[: LABEL_CHARS - 1] + "…"
 
 
-def _title(lens: Lens, left: list[str]) -> str:
+def _title(lens: LensState, left: list[str]) -> str:
     trace = lens.trace
     parts = [f"{trace.model_name} · layer {lens.layer}"]
     if len(trace.stacks) > 1:
@@ -75,7 +74,7 @@ def _title(lens: Lens, left: list[str]) -> str:
     return " · ".join(parts)
 
 
-def scene(lens: Lens, mode: str | None = None, min_cell: int = 4) -> Scene:
+def scene(lens: LensState, mode: str | None = None, min_cell: int = 4) -> Scene:
     """What the page shows for this selection: lines (mode "lines") or the mean heatmap (``mode``
     overrides the Lens's own; heatmap cells are 24 px down to ``min_cell``)."""
     trace = lens.trace
@@ -265,7 +264,7 @@ def _png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def png_bytes(lens: Lens, max_width: int | None = None, mode: str | None = None, min_cell: int = 4) -> bytes:
+def png_bytes(lens: LensState, max_width: int | None = None, mode: str | None = None, min_cell: int = 4) -> bytes:
     """The current view as PNG bytes, scaled down to ``max_width`` pixels when wider."""
     image = png_image(scene(lens, mode, min_cell))
     if max_width is not None and image.width > max_width:
@@ -293,13 +292,13 @@ def _write(target: pathlib.Path, data: bytes) -> str:
     return str(target)
 
 
-def save_png(lens: Lens, path: str | os.PathLike[str]) -> str:
+def save_png(lens: LensState, path: str | os.PathLike[str]) -> str:
     """Write the current view as a PNG; returns the path."""
     target = _target(path, ".png", "svg")
     return _write(target, png_bytes(lens))
 
 
-def save_svg(lens: Lens, path: str | os.PathLike[str]) -> str:
+def save_svg(lens: LensState, path: str | os.PathLike[str]) -> str:
     """Write the current view as an SVG (token text stays text, escaped); returns the path."""
     target = _target(path, ".svg", "png")
     return _write(target, svg(scene(lens)).encode("utf-8"))

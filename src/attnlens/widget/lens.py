@@ -9,67 +9,33 @@ from typing import Any
 import anywidget
 import traitlets
 
-from attnlens.analysis.attribution import METHODS
 from attnlens.analysis.compare import check_same_model
 from attnlens.capture.trace import Trace
-from attnlens.widget.payloads.compare import input_text
-from attnlens.widget.protocol import RERUNS, SEED_BYTES, answer, chunked, inline, inline_nbytes, inline_reply
+from attnlens.widget import images
+from attnlens.widget.bundle import STATIC, check_bundle
+from attnlens.widget.contract import (
+    ABLATION_MODES,
+    KEPT_REPLIES,
+    METHODS,
+    MODES,
+    SEED_BYTES,
+    TRAITS,
+    VIEW_IDS,
+    ablation_item,
+    marked_parts,
+    parse_ablation_item,
+    reruns,
+)
+from attnlens.widget.export import standalone_html
+from attnlens.widget.protocol import answer, chunked, inline, inline_nbytes, inline_reply
 from attnlens.widget.session import Session
 from attnlens.widget.static_repr import with_static
+from attnlens.widget.wire import trace_meta
 
-STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
-VIEWS = ("head", "model", "neuron", "logit_lens", "mlp", "attribution", "ablation", "compare")
-MODES = ("lines", "heatmap")
-ABLATION_MODES = ("zero", "mean")
-KEPT_REPLIES = 32
-"""Most replies in ``_replies`` (each one kept for a saved notebook resends the whole trait)."""
+VIEWS = VIEW_IDS
 
+check_bundle()  # anywidget reads the files when the class is created
 
-def trace_meta(trace: Trace) -> dict[str, Any]:
-    """What every view needs at once: tokens and shapes (small, JSON)."""
-    stacks = []
-    for name, st in trace.stacks.items():
-        kv_heads = st.layers[0].key.shape[0] if st.layers else st.n_heads
-        stacks.append({
-            "name": name,
-            "n_layers": st.n_layers,
-            "n_heads": st.n_heads,
-            "kv_heads": int(kv_heads),
-            "queries": st.queries,
-            "keys": st.keys,
-            "has_qk": st.layers is not None,
-            "has_mlp": st.mlp is not None,
-        })
-    return {
-        "tokens": list(trace.tokens),
-        "target_tokens": list(trace.target_tokens) if trace.target_tokens is not None else None,
-        "n_layers": trace.n_layers,
-        "n_heads": trace.n_heads,
-        "n_tokens": trace.n_tokens,
-        "model_name": trace.model_name,
-        "model_type": trace.model_type,
-        "causal": trace.causal,
-        "special": list(trace.special),
-        "segments": trace.segments,
-        "generated": trace.generated,
-        "stacks": stacks,
-        "has_logit_lens": trace._unembed is not None,
-        "logits_stack": trace._logits_stack,
-        "can_rerun": trace._model is not None,
-        "methods": list(METHODS),
-    }
-
-
-def _check_bundle() -> None:
-    for name in ("widget.js", "widget.css", "standalone.js"):
-        if not (STATIC / name).exists():
-            raise RuntimeError(
-                f"attnlens's front-end bundle {STATIC / name} is missing: install attnlens with pip "
-                "(which runs the npm build), or run `npm ci && npm run build` in js/."
-            )
-
-
-_check_bundle()  # anywidget reads the files when the class is created
 
 
 class Lens(anywidget.AnyWidget):  # type: ignore[misc]
@@ -78,27 +44,27 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
     _esm = STATIC / "widget.js"
     _css = STATIC / "widget.css"
 
-    layer = traitlets.Int(0).tag(sync=True)
+    layer = traitlets.Int(TRAITS["layer"].default).tag(sync=True)
     """The selected layer (0-based)."""
     heads = traitlets.List(traitlets.Int()).tag(sync=True)
     """The heads shown, sorted; all heads by default."""
-    token = traitlets.Int(None, allow_none=True).tag(sync=True)
+    token = traitlets.Int(TRAITS["token"].default, allow_none=True).tag(sync=True)
     """The locked token (clicked in the page), or None."""
-    target = traitlets.Int(None, allow_none=True).tag(sync=True)
+    target = traitlets.Int(TRAITS["target"].default, allow_none=True).tag(sync=True)
     """The target position for attributions, or None."""
-    neuron = traitlets.Int(None, allow_none=True).tag(sync=True)
+    neuron = traitlets.Int(TRAITS["neuron"].default, allow_none=True).tag(sync=True)
     """The selected MLP neuron, or None."""
-    view = traitlets.Unicode("head").tag(sync=True)
+    view = traitlets.Unicode(TRAITS["view"].default).tag(sync=True)
     """The views shown, comma-separated in page order, e.g. "head,logit_lens"; each one of VIEWS."""
-    stack = traitlets.Unicode("").tag(sync=True)
+    stack = traitlets.Unicode(TRAITS["stack"].default).tag(sync=True)
     """The attention stack shown: "self", or "encoder" / "decoder" / "cross" for seq2seq models."""
-    mode = traitlets.Unicode("lines").tag(sync=True)
+    mode = traitlets.Unicode(TRAITS["mode"].default).tag(sync=True)
     """How the head view draws attention: "lines" or "heatmap"."""
-    method = traitlets.Unicode("integrated_gradients").tag(sync=True)
+    method = traitlets.Unicode(TRAITS["method"].default).tag(sync=True)
     """The attribution method the attribution view shows (one of analysis.attribution.METHODS)."""
     ablate = traitlets.List(traitlets.Unicode()).tag(sync=True)
     """Parts marked for ablation in the page: "head:LAYER:HEAD" and "neuron:LAYER:NEURON"."""
-    ablate_mode = traitlets.Unicode("zero").tag(sync=True)
+    ablate_mode = traitlets.Unicode(TRAITS["ablate_mode"].default).tag(sync=True)
     """How marked parts are ablated: "zero", or "mean" (their mean over positions)."""
 
     _meta = traitlets.Dict().tag(sync=True)
@@ -114,11 +80,11 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         self.trace = trace
         self._session = Session()
         meta = trace_meta(trace)
-        meta["compare"] = {"version": 0, "text_a": input_text(trace), "text_b": ""}
+        meta["compare"] = {"version": 0, "text_a": trace.input_text(), "text_b": ""}
         if compare is not None:
             check_same_model(trace, compare)
             version = self._session.add_run(compare)
-            meta["compare"].update(version=version, text_b=input_text(compare))
+            meta["compare"].update(version=version, text_b=compare.input_text())
         self._suppress_next_repr = False
         kwargs.setdefault("heads", list(range(trace.n_heads)))
         kwargs.setdefault("stack", trace.default_stack)
@@ -211,40 +177,33 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
     @traitlets.validate("ablate")
     def _valid_ablate(self, proposal: dict[str, Any]) -> list[str]:
         st = self.trace.stack(self.stack or None)
-        n_neurons = st.mlp[0].shape[1] if st.mlp else 0
+        limits = {"head": st.n_heads, "neuron": st.mlp[0].shape[1] if st.mlp else 0}
         out: list[str] = []
         for item in proposal["value"]:
-            kind, _, rest = str(item).partition(":")
-            layer, _, index = rest.partition(":")
-            limit = st.n_heads if kind == "head" else n_neurons if kind == "neuron" else -1
-            if limit < 0 or not (layer.isdigit() and index.isdigit()):
+            part = parse_ablation_item(str(item))
+            if part is None:
                 raise traitlets.TraitError(
                     f"ablate item {item!r} is not 'head:LAYER:HEAD' or 'neuron:LAYER:NEURON'"
                 )
-            if not (int(layer) < st.n_layers and int(index) < limit):
+            kind, layer, index = part
+            if not (layer < st.n_layers and index < limits[kind]):
                 raise traitlets.TraitError(
                     f"ablate item {item!r} is out of range: layers 0 to {st.n_layers - 1}, "
-                    f"{kind}s 0 to {limit - 1}"
+                    f"{kind}s 0 to {limits[kind] - 1}"
                 )
-            out.append(f"{kind}:{int(layer)}:{int(index)}")
+            out.append(ablation_item(kind, layer, index))
         if len(set(out)) != len(out):
             raise traitlets.TraitError(f"ablate {proposal['value']!r} names a part twice")
         return sorted(out)
 
     def ablation(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """The (heads, neurons) marked in the page, as ``Trace.ablate`` takes them."""
-        heads: list[tuple[int, int]] = []
-        neurons: list[tuple[int, int]] = []
-        for item in self.ablate:
-            kind, layer, index = item.split(":")
-            (heads if kind == "head" else neurons).append((int(layer), int(index)))
-        return heads, neurons
+        return marked_parts(self.ablate)
 
     # --- requests from the page ----------------------------------------------------------------
     def _on_page_message(self, _widget: Any, content: dict[str, Any], _buffers: list[Any]) -> None:
         if isinstance(content, dict) and content.get("kind") == "request":
-            rerun = content.get("what") in RERUNS
-            if rerun:  # seconds of work ahead: the page shows progress, not "no kernel"
+            if reruns(content.get("what")):  # seconds of work ahead: the page shows progress, not "no kernel"
                 self.send({"kind": "working", "id": content.get("id")})
             reply, buffers = answer(self.trace, content, self._session)
             for message, parts in chunked(reply, buffers):
@@ -266,23 +225,17 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
 
     def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> str:
         """Write one self-contained, offline, interactive HTML file; returns its path."""
-        from attnlens.widget.export import standalone_html
-
         target = pathlib.Path(path)
         target.write_text(standalone_html(self, title), encoding="utf-8")
         return str(target)
 
     def save_png(self, path: str | os.PathLike[str]) -> str:
         """The current view (head view lines or heatmap, as selected) as a PNG image; returns its path."""
-        from attnlens.widget.images import save_png
-
-        return save_png(self, path)
+        return images.save_png(self, path)
 
     def save_svg(self, path: str | os.PathLike[str]) -> str:
         """The current view as an SVG image (text stays text); returns its path."""
-        from attnlens.widget.images import save_svg
-
-        return save_svg(self, path)
+        return images.save_svg(self, path)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         if self._suppress_next_repr:  # show() already displayed it in this cell

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import base64
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from attnlens.widget.images import png_bytes
-
-if TYPE_CHECKING:
-    from attnlens.widget.lens import Lens
+from attnlens.widget.wire import LensState
 
 MAX_WIDTH = 900  # px: fits a GitHub notebook column
 LINES_LIMIT = 96  # above this many tokens a lines picture is too tall to read: show the heatmap
 
 
-def static_mimebundle(lens: Lens) -> dict[str, str]:
+def static_mimebundle(lens: LensState) -> dict[str, str]:
     """``{"image/png": base64 PNG of the current view, "text/html": an <img> with a caption}``."""
     trace = lens.trace
     n = max(len(trace.query_tokens(lens.stack)), len(trace.key_tokens(lens.stack)))
@@ -34,7 +32,7 @@ def static_mimebundle(lens: Lens) -> dict[str, str]:
     return {"image/png": png, "text/html": page}
 
 
-def with_static(lens: Lens, bundle: Any) -> Any:
+def with_static(lens: LensState, bundle: Any) -> Any:
     """The widget's ``(data, metadata)`` bundle with the still picture added (the widget view stays first
     choice wherever widgets render)."""
     if not isinstance(bundle, tuple):

@@ -1,20 +1,9 @@
 /** Pure helpers of ablation marking: the `ablate` list ("head:L:H", "neuron:L:N") and its request. */
+import { ablationItem as partName, parseAblationItem as parsePart, type AblationPart as Part } from "../../contract";
 import type { Request } from "../../replies";
 
-export interface Part {
-  kind: "head" | "neuron";
-  layer: number;
-  index: number;
-}
-
-export function partName(p: Part): string {
-  return `${p.kind}:${p.layer}:${p.index}`;
-}
-
-export function parsePart(name: string): Part | null {
-  const m = /^(head|neuron):(\d+):(\d+)$/.exec(name);
-  return m ? { kind: m[1] as Part["kind"], layer: Number(m[2]), index: Number(m[3]) } : null;
-}
+// The `ablate` item format is parsed in one place: the wire contract.
+export { partName, parsePart, type Part };
 
 /** `list` with `part` added, or removed when it was there; sorted like the trait. */
 export function togglePart(list: readonly string[], part: Part): string[] {

@@ -2,20 +2,8 @@
 import type { Request } from "../../replies";
 import type { Selection } from "../../store";
 
-/** Methods that need no model rerun: they read the attention already captured. */
-export const ATTENTION_METHODS = ["attention_rollout", "attention_flow"];
-
-export const METHOD_TITLES: Readonly<Record<string, string>> = Object.freeze({
-  integrated_gradients: "Integrated gradients",
-  saliency: "Saliency (|gradient|)",
-  input_x_gradient: "Input × gradient",
-  occlusion: "Occlusion",
-  feature_ablation: "Feature ablation",
-  lime: "LIME",
-  kernel_shap: "KernelSHAP",
-  attention_rollout: "Attention rollout",
-  attention_flow: "Attention flow",
-});
+// The methods, their titles and which need no rerun come from the wire contract.
+export { ATTENTION_METHODS, METHOD_LABELS as METHOD_TITLES } from "../../contract";
 
 /**
  * The position whose prediction is explained: the locked token, else the `target` trait, else the

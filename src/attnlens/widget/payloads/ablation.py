@@ -9,7 +9,7 @@ import numpy as np
 
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_attention
-from attnlens.widget.payloads.attribution import probabilities, token_text
+from attnlens.widget.registry import Fields, Parsed, handles
 from attnlens.widget.session import Session
 
 TOP_K = 5
@@ -28,7 +28,7 @@ def top_k_change(before: np.ndarray, after: np.ndarray, trace: Trace, k: int = T
     def rows(probs: np.ndarray) -> list[dict[str, Any]]:
         ids = np.argsort(-probs, kind="stable")[:k]
         return [
-            {"id": int(i), "token": token_text(trace, int(i)), "before": float(before[i]), "after": float(after[i])}
+            {"id": int(i), "token": trace.token_text(int(i)), "before": float(before[i]), "after": float(after[i])}
             for i in ids
         ]
 
@@ -53,9 +53,16 @@ def ablation_arrays(
     )
     data: dict[str, Any] = {"spec": spec}
     if trace.vocab_size is not None:
-        n = len(trace.residual[-1]) if trace.stored_logits is None else trace.stored_logits.shape[0]
+        n = len(trace.predicted_positions)
         pos = n - 1 if position is None else position
         if not 0 <= pos < n:
             raise ValueError(f"position {pos} is out of range: the text has positions 0 to {n - 1}")
-        data.update(position=pos, **top_k_change(probabilities(trace, pos), probabilities(rerun, pos), trace))
+        data.update(position=pos, **top_k_change(trace.probabilities(pos), rerun.probabilities(pos), trace))
     return {"attention": encode_attention(rerun.attention(layer, stack=stack))}, data
+
+
+@handles("ablation")
+def _ablation(trace: Trace, f: Fields, session: Session) -> Parsed:
+    heads, neurons, mode = f["heads"], f["neurons"], f["mode"]
+    key = f.key(spec=ablation_spec(heads, neurons, mode))
+    return key, lambda: ablation_arrays(trace, session, f.stack, f["layer"], heads, neurons, mode, f["position"])

@@ -9,18 +9,8 @@ import numpy as np
 from attnlens.analysis.attribution import METHODS, matrix_rows, resolve_target
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_array
-
-
-def token_text(trace: Trace, token_id: int) -> str:
-    if trace._decode is not None:
-        return trace._decode([token_id])[0]
-    return str(token_id)
-
-
-def probabilities(trace: Trace, position: int) -> np.ndarray:
-    logits = trace.logits_at(position).astype(np.float64)
-    e = np.exp(logits - logits.max())
-    return e / e.sum()  # type: ignore[no-any-return]
+from attnlens.widget.registry import Fields, Parsed, handles
+from attnlens.widget.session import Session
 
 
 def attribution_arrays(
@@ -32,15 +22,15 @@ def attribution_arrays(
         raise ValueError(f"unknown attribution method {method!r}; attnlens offers {list(METHODS)}")
     goal = resolve_target(trace, target or None, position, contrast or None)
     values = trace.attribute(target=goal.target, method=method, contrast=goal.contrast, position=goal.position)
-    probs = probabilities(trace, goal.position)
+    probs = trace.probabilities(goal.position)
     data = {
         "method": method,
         "position": goal.position,
         "target_id": goal.target,
-        "target_token": token_text(trace, goal.target),
+        "target_token": trace.token_text(goal.target),
         "target_prob": float(probs[goal.target]),
         "contrast_id": goal.contrast,
-        "contrast_token": None if goal.contrast is None else token_text(trace, goal.contrast),
+        "contrast_token": None if goal.contrast is None else trace.token_text(goal.contrast),
         "total": float(np.sum(values)),
     }
     return {"values": encode_array(np.asarray(values, dtype=np.float32), "float32")}, data
@@ -61,3 +51,13 @@ def matrix_arrays(trace: Trace, method: str) -> tuple[dict[str, dict[str, Any]],
         )
     values = trace.attribute_matrix(method=method, rows=rows)
     return {"values": encode_array(values, "float32")}, {"rows": rows, "method": method}
+
+
+@handles("attribution")
+def _attribution(trace: Trace, f: Fields, _session: Session) -> Parsed:
+    return f.key(), lambda: attribution_arrays(trace, f["method"], f["position"], f["target"], f["contrast"])
+
+
+@handles("attribution_matrix")
+def _attribution_matrix(trace: Trace, f: Fields, _session: Session) -> Parsed:
+    return f.key(), lambda: matrix_arrays(trace, f["method"])

@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from attnlens.analysis.compare import align_tokens, compare_traces
+from attnlens.analysis.compare import align_tokens, changed_pairs
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_array
 from attnlens.widget.payloads.ablation import top_k_change
-from attnlens.widget.payloads.attribution import probabilities, token_text
+from attnlens.widget.registry import Answer, Fields, Parsed, handles
+from attnlens.widget.session import Session
 
 
 def _aligned(attention: np.ndarray, index: list[int | None]) -> np.ndarray:
@@ -25,23 +26,24 @@ def _aligned(attention: np.ndarray, index: list[int | None]) -> np.ndarray:
 
 
 def last_position(trace: Trace) -> int:
-    return len(trace.target_tokens if trace.target_tokens is not None else trace.tokens) - 1
+    return trace.predicted_positions[-1]
 
 
 def compare_arrays(a: Trace, b: Trace, stack: str, layer: int) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    cmp = compare_traces(a, b, stack=stack)
-    pairs = cmp.pairs
+    """Both runs' attention at ``layer`` over the aligned tokens, and their predictions (the runs come
+    from one model: ``Lens`` and the edit box check it)."""
+    pairs = align_tokens(a.tokens, b.tokens)
     arrays = {
         "a": encode_array(_aligned(a.attention(layer, stack=stack), [p[0] for p in pairs]), "float16"),
         "b": encode_array(_aligned(b.attention(layer, stack=stack), [p[1] for p in pairs]), "float16"),
     }
     data: dict[str, Any] = {
         "pairs": [list(p) for p in pairs],
-        "changed": cmp.changed,
+        "changed": changed_pairs(a.tokens, b.tokens, pairs),
         "tokens_b": list(b.tokens),
     }
     if a.vocab_size is not None:
-        pa, pb = probabilities(a, last_position(a)), probabilities(b, last_position(b))
+        pa, pb = a.probabilities(last_position(a)), b.probabilities(last_position(b))
         change = top_k_change(pa, pb, a)
         data["predictions"] = {"a": change["before"], "b": change["after"]}
     return arrays, data
@@ -55,26 +57,26 @@ def compare_attribution_arrays(a: Trace, b: Trace, method: str) -> tuple[dict[st
     vb = b.attribute(target=target, method=method, position=last_position(b))
     out_a = np.array([0.0 if i is None else va[i] for i, _ in pairs], dtype=np.float32)
     out_b = np.array([0.0 if j is None else vb[j] for _, j in pairs], dtype=np.float32)
-    data = {"method": method, "target_id": target, "target_token": token_text(a, target)}
+    data = {"method": method, "target_id": target, "target_token": a.token_text(target)}
     return {"a": encode_array(out_a, "float32"), "b": encode_array(out_b, "float32")}, data
 
 
-def input_text(trace: Trace) -> str:
-    """The text a trace ran on, as the edit box shows it (special tokens dropped)."""
-    if trace._tokenizer is None:
-        return "".join(trace.tokens)
-    return str(trace._tokenizer.decode([int(i) for i in trace.token_ids], skip_special_tokens=True))
+@handles("edit")
+def _edit(trace: Trace, f: Fields, session: Session) -> Parsed:
+    text = f["text"]
+
+    def work() -> Answer:
+        version = session.add_run(trace.retrace_text(text))
+        return {}, {"version": version, "text": text}
+
+    return f.key(), work
 
 
-def rerun_text(trace: Trace, text: str) -> Trace:
-    """``text`` traced with the model and tokenizer of ``trace`` (the edit box)."""
-    from attnlens.capture.run import trace as trace_text
+@handles("compare")
+def _compare(trace: Trace, f: Fields, session: Session) -> Parsed:
+    return f.key(), lambda: compare_arrays(trace, session.run(f["version"]), f.stack, f["layer"])
 
-    if trace._model is None or trace._tokenizer is None:
-        raise ValueError("this trace keeps no model and tokenizer to rerun; trace the model with al.trace")
-    if trace.target_tokens is not None:
-        raise ValueError(
-            "the edit box reruns one text; for an encoder-decoder model trace both runs yourself "
-            "and call al.compare(tr_a, tr_b)"
-        )
-    return trace_text(trace._model, trace._tokenizer, text)
+
+@handles("compare_attribution")
+def _compare_attribution(trace: Trace, f: Fields, session: Session) -> Parsed:
+    return f.key(), lambda: compare_attribution_arrays(trace, session.run(f["version"]), f["method"])

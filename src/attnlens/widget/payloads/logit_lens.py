@@ -12,6 +12,8 @@ import numpy as np
 
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_array
+from attnlens.widget.registry import Fields, Parsed, handles
+from attnlens.widget.session import Session
 
 TOP_K = 5
 
@@ -28,3 +30,8 @@ def logit_lens_arrays(trace: Trace, k: int = TOP_K) -> tuple[dict[str, dict[str,
         "probs": encode_array(lens.probs, "float16"),  # [layers, positions, k]
     }
     return arrays, {"vocab": [text_of[int(i)] for i in unique], "k": k}
+
+
+@handles("logit_lens")
+def _logit_lens(trace: Trace, f: Fields, _session: Session) -> Parsed:
+    return f.key(), lambda: logit_lens_arrays(trace)

@@ -8,6 +8,8 @@ import numpy as np
 
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import WireDtype, encode_array
+from attnlens.widget.registry import Fields, Parsed, handles
+from attnlens.widget.session import Session
 
 TOP_K = 10
 
@@ -34,3 +36,13 @@ def neuron_arrays(trace: Trace, stack: str, layer: int, neuron: int) -> dict[str
     if not 0 <= neuron < activations.shape[1]:
         raise ValueError(f"neuron {neuron} is out of range: layer {layer} has neurons 0 to {activations.shape[1] - 1}")
     return {"activations": encode_array(activations[:, neuron], "float16")}  # [tokens]
+
+
+@handles("mlp_top")
+def _mlp_top(trace: Trace, f: Fields, _session: Session) -> Parsed:
+    return f.key(), lambda: mlp_top_arrays(trace, f.stack, f["layer"])
+
+
+@handles("neuron")
+def _neuron(trace: Trace, f: Fields, _session: Session) -> Parsed:
+    return f.key(), lambda: (neuron_arrays(trace, f.stack, f["layer"], f["neuron"]), {})

@@ -12,6 +12,8 @@ import numpy as np
 
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_array
+from attnlens.widget.registry import Fields, Parsed, handles
+from attnlens.widget.session import Session
 
 THUMBNAIL = 32
 
@@ -33,3 +35,8 @@ def thumbnail_arrays(trace: Trace, stack: str) -> dict[str, dict[str, Any]]:
         peak = pooled.max(axis=(-2, -1), keepdims=True)
         thumbs.append(pooled / np.where(peak > 0, peak, 1.0))
     return {"thumbnails": encode_array(np.stack(thumbs), "uint8")}
+
+
+@handles("thumbnails")
+def _thumbnails(trace: Trace, f: Fields, _session: Session) -> Parsed:
+    return f.key(), lambda: (thumbnail_arrays(trace, f.stack), {})

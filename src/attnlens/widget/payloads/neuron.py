@@ -7,6 +7,8 @@ from typing import Any
 
 from attnlens.capture.trace import Trace
 from attnlens.widget.payload import encode_array
+from attnlens.widget.registry import Fields, Parsed, handles
+from attnlens.widget.session import Session
 
 
 def qk_arrays(trace: Trace, stack: str, layer: int) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
@@ -22,3 +24,8 @@ def qk_arrays(trace: Trace, stack: str, layer: int) -> tuple[dict[str, dict[str,
     # head h reads key/value head h // group: the neuron view says which heads share keys
     extra = {"scaling": layer_inputs.scaling, "kv_heads": kv_heads, "group": heads // kv_heads}
     return arrays, extra
+
+
+@handles("qk")
+def _qk(trace: Trace, f: Fields, _session: Session) -> Parsed:
+    return f.key(), lambda: qk_arrays(trace, f.stack, f["layer"])
