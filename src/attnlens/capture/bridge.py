@@ -123,10 +123,13 @@ def encode_with_bridge(bridge: Any, model: torch.nn.Module, tokenizer: Any, text
     )
 
 
-def trace_bridge(bridge: Any, tokenizer: Any, text: str | None, text_pair: str | None, target: str | None) -> Any:
-    """``al.trace(bridge, text)`` (or ``al.trace(bridge, tokenizer, text)`` for a bridge without one)."""
+def bridge_inputs(
+    bridge: Any, tokenizer: Any, text: str | None, text_pair: str | None, target: str | None
+) -> tuple[torch.nn.Module, EncodedText, str | None]:
+    """What ``al.trace(bridge, text)`` (or ``al.trace(bridge, tokenizer, text)`` for a bridge without a
+    tokenizer) runs: the wrapped model, the encoded text and the bridge's model name. The caller runs
+    the pass (capture/run.py), so this module never imports the tracer."""
     from attnlens.capture.inputs import check_model, encode
-    from attnlens.capture.run import trace_encoded
 
     if isinstance(tokenizer, str) and text is None:
         tokenizer, text = None, tokenizer
@@ -143,8 +146,5 @@ def trace_bridge(bridge: Any, tokenizer: Any, text: str | None, text_pair: str |
         model, own = bridge_parts(bridge, "al.trace")
         check_model(model)
         enc = encode_with_bridge(bridge, model, own, text)
-    result = trace_encoded(model, enc)
     name = getattr(getattr(bridge, "cfg", None), "model_name", None)
-    if isinstance(name, str) and name and result.model_name == type(model).__name__:
-        result.model_name = name
-    return result
+    return model, enc, name if isinstance(name, str) and name else None

@@ -13,7 +13,7 @@ import torch
 
 from attnlens.capture.adapters import SOURCE, TARGET, Adapter, adapter_for, bind
 from attnlens.capture.attention_hook import AttentionCall, capture_attention_calls
-from attnlens.capture.bridge import is_bridge, trace_bridge, unbridged
+from attnlens.capture.bridge import bridge_inputs, is_bridge, unbridged
 from attnlens.capture.inputs import EncodedText, check_model, encode
 from attnlens.capture.model_run import ModelRun, eval_mode, input_device
 from attnlens.capture.trace import LayerAttentionInputs, Stack, Trace
@@ -307,7 +307,11 @@ def trace(
             raise TypeError("give decoder_text= only (target= is its old name)")
         decoder_text = target
     if is_bridge(model):
-        return trace_bridge(model, tokenizer, text, text_pair, decoder_text)  # type: ignore[no-any-return]
+        inner, encoded, name = bridge_inputs(model, tokenizer, text, text_pair, decoder_text)
+        result = trace_encoded(inner, encoded)
+        if name and result.model_name == type(inner).__name__:
+            result.model_name = name
+        return result
     if text is None:
         raise TypeError("trace() needs the text to trace: trace(model, tokenizer, text)")
     check_model(model)
