@@ -1,0 +1,89 @@
+/**
+ * Pure drawing of the logit lens: the visible columns' cells (colour: top-1 probability, text: top-1
+ * token), the selected layer's row and token's column, the hovered cell and the sticky layer labels, as
+ * paint operations in canvas coordinates (the canvas covers the visible part of the stage, from `left`).
+ */
+import { textOn, type RGB } from "../../colors";
+import type { Theme } from "../../theme";
+import { formatToken, quoteToken } from "../../tokens";
+import type { PaintOp } from "../common/paint";
+import { rgbCss } from "../common/paint";
+import { CELL_H, CELL_W, HEADER_H, LABEL_W, topK, type LensTable } from "./layout";
+
+const CELL_FONT = "11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
+const LABEL_FONT = "10px system-ui, sans-serif";
+
+/** A token shortened to `n` characters, with invisible characters shown. */
+export const shortText = (raw: string, n: number): string =>
+  formatToken(raw, n)
+    .segments.map((s) => s.text)
+    .join("");
+
+export interface LensFrame {
+  table: LensTable | null;
+  layers: number;
+  /** Visible columns [start, end). */
+  cols: { start: number; end: number };
+  /** Scroll offset of the canvas in the stage, and its width and height (CSS px). */
+  left: number;
+  width: number;
+  height: number;
+  layer: number;
+  /** The token's column to outline (hovered or locked), or null. */
+  token: number | null;
+  hover: { layer: number; position: number } | null;
+  theme: Pick<Theme, "accent" | "fg" | "bg" | "muted">;
+  /** 256 RGB triples: the probability colour scale. */
+  lut: ArrayLike<number>;
+}
+
+function cellOps(f: LensFrame, t: LensTable, ops: PaintOp[]): void {
+  for (let l = 0; l < f.layers; l++) {
+    for (let p = f.cols.start; p < f.cols.end; p++) {
+      const x = LABEL_W + p * CELL_W - f.left;
+      const y = HEADER_H + l * CELL_H;
+      const base = (l * t.positions + p) * t.k;
+      const c = Math.max(0, Math.min(255, Math.round(t.probs[base]! * t.probScale * 255))) * 3;
+      const rgb: RGB = [f.lut[c]!, f.lut[c + 1]!, f.lut[c + 2]!];
+      ops.push({ op: "rect", x, y, w: CELL_W - 1, h: CELL_H - 1, color: rgbCss(rgb) });
+      const text = shortText(t.vocab[t.indices[base]!] ?? "?", 8);
+      ops.push({ op: "text", x: x + CELL_W / 2, y: y + CELL_H / 2, text, color: textOn(rgb), font: CELL_FONT, align: "center", maxWidth: CELL_W - 4 });
+    }
+  }
+}
+
+/** Everything the lens canvas shows for one frame, in paint order. */
+export function lensOps(f: LensFrame): PaintOp[] {
+  const ops: PaintOp[] = [];
+  if (f.table) cellOps(f, f.table, ops);
+  const { accent, fg, bg, muted } = f.theme;
+  if (f.layer < f.layers) ops.push({ op: "stroke", x: 1, y: HEADER_H + f.layer * CELL_H + 1, w: f.width - 2, h: CELL_H - 2, color: accent, width: 2 });
+  if (f.token !== null) ops.push({ op: "stroke", x: LABEL_W + f.token * CELL_W - f.left + 1, y: HEADER_H + 1, w: CELL_W - 2, h: f.layers * CELL_H - 2, color: accent, width: 2 });
+  if (f.hover) {
+    const x = LABEL_W + f.hover.position * CELL_W - f.left;
+    ops.push({ op: "stroke", x, y: HEADER_H + f.hover.layer * CELL_H, w: CELL_W - 1, h: CELL_H - 1, color: fg, width: 1.5 });
+  }
+  // Layer labels stay at the left edge.
+  ops.push({ op: "rect", x: 0, y: 0, w: LABEL_W, h: f.height, color: bg });
+  for (let l = 0; l < f.layers; l++)
+    ops.push({ op: "text", x: LABEL_W - 6, y: HEADER_H + l * CELL_H + CELL_H / 2, text: `L${l}`, color: l === f.layer ? fg : muted, font: LABEL_FONT, align: "right" });
+  return ops;
+}
+
+/** The readout: the selected layer and, at the token, its top 3. */
+export function lensReadout(t: LensTable | null, layer: number, token: number | null): string {
+  if (!t) return "";
+  if (token === null) return `layer ${layer}`;
+  const top = topK(t, layer, token)
+    .slice(0, 3)
+    .map((x) => `${quoteToken(x.token)} ${x.prob.toFixed(2)}`)
+    .join(", ");
+  return `layer ${layer}, position ${token}: ${top}`;
+}
+
+/** The canvas window: the visible width (capped by the stage) and scroll offset (clamped). */
+export function lensViewport(viewW: number, scrollLeft: number, positions: number, layers: number): { width: number; height: number; left: number } {
+  const full = LABEL_W + positions * CELL_W;
+  const width = Math.min(viewW, full);
+  return { width, height: HEADER_H + layers * CELL_H, left: Math.max(0, Math.min(scrollLeft, full - width)) };
+}
