@@ -2,7 +2,7 @@
 import { h } from "../../dom";
 import { formatToken, quoteToken } from "../../tokens";
 import { shortText } from "./draw";
-import { LABEL_W, CELL_W, topK, type LensTable } from "./layout";
+import { CELL_H, CELL_W, HEADER_H, LABEL_W, topK, type LensTable } from "./layout";
 
 export interface LensDom {
   section: HTMLElement;
@@ -77,4 +77,10 @@ export function showTip(d: LensDom, t: LensTable, c: { layer: number; position: 
   const sr = d.section.getBoundingClientRect();
   d.tip.style.left = `${Math.min(at.x - sr.left + 12, Math.max(0, sr.width - 200))}px`;
   d.tip.style.top = `${at.y - sr.top + 14}px`;
+}
+
+/** The stage: every position and layer (the canvas covers only its visible part). */
+export function sizeStage(d: LensDom, positions: number, layers: number): void {
+  d.stage.style.width = `${LABEL_W + positions * CELL_W}px`;
+  d.stage.style.height = `${HEADER_H + layers * CELL_H}px`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lensOps, lensReadout, lensViewport, type LensFrame } from "./draw";
+import { lensOps, lensReadout, lensViewport, scrollForToken, type LensFrame } from "./draw";
 import { CELL_H, CELL_W, HEADER_H, LABEL_W, type LensTable } from "./layout";
 
 // 2 layers × 3 positions, k = 2: top-1 of (l, p) is vocab[l * 3 + p] with probability (l * 3 + p) / 5.
@@ -70,6 +70,16 @@ describe("logit lens drawing", () => {
     expect(lensReadout(table, 0, null)).toBe("layer 0");
     expect(lensReadout(null, 0, 1)).toBe("");
     expect(lensViewport(1000, 0, 3, 2)).toEqual({ width: LABEL_W + 3 * CELL_W, height: HEADER_H + 2 * CELL_H, left: 0 });
-    expect(lensViewport(200, 5000, 100, 2)).toEqual({ width: 200, height: HEADER_H + 2 * CELL_H, left: LABEL_W + 100 * CELL_W - 200 });
+    expect(lensViewport(200, 9000, 100, 2)).toEqual({ width: 200, height: HEADER_H + 2 * CELL_H, left: LABEL_W + 100 * CELL_W - 200 });
+  });
+});
+
+describe("logit lens scrolling", () => {
+  it("scrolls a column into view only when it is out of view and the box was laid out", () => {
+    expect(scrollForToken({ left: 0, width: 300 }, 300, 1)).toBeNull();
+    const next = scrollForToken({ left: 0, width: 300 }, 300, 20);
+    expect(next).not.toBeNull();
+    expect(next! + 300 - LABEL_W).toBeGreaterThanOrEqual(21 * CELL_W);
+    expect(scrollForToken({ left: 0, width: 0 }, 300, 20)).toBeNull();
   });
 });

@@ -6,6 +6,7 @@
 import { textOn, type RGB } from "../../colors";
 import type { Theme } from "../../theme";
 import { formatToken, quoteToken } from "../../tokens";
+import { scrollToShow } from "../common/geometry";
 import type { PaintOp } from "../common/paint";
 import { rgbCss } from "../common/paint";
 import { CELL_H, CELL_W, HEADER_H, LABEL_W, topK, type LensTable } from "./layout";
@@ -86,4 +87,11 @@ export function lensViewport(viewW: number, scrollLeft: number, positions: numbe
   const full = LABEL_W + positions * CELL_W;
   const width = Math.min(viewW, full);
   return { width, height: HEADER_H + layers * CELL_H, left: Math.max(0, Math.min(scrollLeft, full - width)) };
+}
+
+/** The scroll offset that brings `token`'s column into view, or null to stay (also before the first layout). */
+export function scrollForToken(box: { left: number; width: number }, viewW: number, token: number): number | null {
+  const cur = Math.max(0, box.left - LABEL_W);
+  const next = scrollToShow(cur, viewW - LABEL_W, CELL_W, token);
+  return next + LABEL_W !== box.left && box.width > 0 && next !== cur ? next : null;
 }

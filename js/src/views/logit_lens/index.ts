@@ -9,13 +9,13 @@ import { requestKey } from "../../replies";
 import type { Store } from "../../store";
 import { watchTheme } from "../../theme";
 import type { ViewHandle } from "../../types";
-import { activeToken, frameScheduler, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData, viewHandle } from "../common/index";
-import { scrollToShow, visibleWindow } from "../common/geometry";
+import { activeToken, frameScheduler, onResize, scrollBox, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData, viewHandle } from "../common/index";
+import { visibleWindow } from "../common/geometry";
 import { paint } from "../common/paint";
-import { buildLensDom, renderHeader, type LensDom } from "./dom";
-import { lensOps, lensReadout, lensViewport } from "./draw";
+import { buildLensDom, renderHeader, sizeStage, type LensDom } from "./dom";
+import { lensOps, lensReadout, lensViewport, scrollForToken } from "./draw";
 import { bindLensEvents, type LensState } from "./events";
-import { CELL_H, CELL_W, HEADER_H, LABEL_W, readLens, type LensTable } from "./layout";
+import { CELL_W, LABEL_W, readLens, type LensTable } from "./layout";
 
 /** The status line: no unembedding, the reply's state, or nothing once the table is in. */
 function setStatus(d: LensDom, hasLens: boolean, table: LensTable | null, st: { state: string; message?: string }): void {
@@ -41,18 +41,8 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
 
   const layersOf = () => st.table?.layers ?? meta.stacks.find((s) => s.name === stack)?.n_layers ?? meta.n_layers;
   const nPos = () => st.table?.positions ?? positions.length;
-  // Width and scroll offset are read on resize / scroll, not on every draw (a read after other views
-  // wrote to the DOM forces a layout); live without a ResizeObserver.
-  const observed = Boolean(win && typeof win.ResizeObserver === "function");
-  const box = { width: 0, left: 0, valid: false };
-  const sized = () => {
-    if (!box.valid) {
-      box.width = d.scroll.clientWidth;
-      box.left = d.scroll.scrollLeft;
-      box.valid = observed;
-    }
-    return box;
-  };
+  const box = scrollBox(d.scroll);
+  const sized = () => box.get();
   const viewportW = () => sized().width || 640;
   const colWindow = () => visibleWindow(Math.max(0, sized().left - LABEL_W), viewportW(), CELL_W, nPos(), 2, 640);
   const header = () => renderHeader(d, positions, colWindow(), store.get().token);
@@ -60,8 +50,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const draw = () => {
     const s = store.get();
     st.table = readLens(replies.get(key));
-    d.stage.style.width = `${LABEL_W + nPos() * CELL_W}px`;
-    d.stage.style.height = `${HEADER_H + layersOf() * CELL_H}px`;
+    sizeStage(d, nPos(), layersOf());
     header();
     setStatus(d, meta.has_logit_lens, st.table, replies.state(key));
     const theme = themes.get();
@@ -78,12 +67,10 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const sched = frameScheduler(win, draw);
 
   const scrollToToken = (token: number) => {
-    const b = sized();
-    const next = scrollToShow(Math.max(0, b.left - LABEL_W), viewportW() - LABEL_W, CELL_W, token);
-    if (next + LABEL_W !== b.left && b.width > 0 && next !== Math.max(0, b.left - LABEL_W)) {
-      d.scroll.scrollLeft = next;
-      box.left = d.scroll.scrollLeft;
-    }
+    const next = scrollForToken(sized(), viewportW(), token);
+    if (next === null) return;
+    d.scroll.scrollLeft = next;
+    box.setLeft(d.scroll.scrollLeft);
   };
   const cleanups = bindLensEvents(d, store, st, {
     positions,
@@ -92,7 +79,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     stackLayers: data.stack.n_layers,
     changed: () => sched.schedule(),
     scrolled: (left) => {
-      box.left = left;
+      box.setLeft(left);
       header();
       sched.schedule();
     },
@@ -112,15 +99,11 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       sched.schedule();
     }),
   );
-  if (win && observed) {
-    const ro = new win.ResizeObserver(() => {
-      box.valid = false;
-      header();
-      sched.schedule();
-    });
-    ro.observe(d.scroll);
-    cleanups.push(() => ro.disconnect());
-  }
+  cleanups.push(onResize(d.scroll, () => {
+    box.invalidate();
+    header();
+    sched.schedule();
+  }));
   if (meta.has_logit_lens || replies.has(key)) replies.request({ what: "logit_lens", stack });
   draw();
   return viewHandle(d.section, sched, cleanups);

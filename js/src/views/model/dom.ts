@@ -1,4 +1,5 @@
 /** The model view's DOM: hint, mark button, status, the canvas under a grid of one button per cell. */
+import { headColor, type RGB } from "../../colors";
 import { h } from "../../dom";
 import { LABEL_H, LABEL_W, type ModelGrid } from "./layout";
 
@@ -65,4 +66,43 @@ export function placeCells(d: ModelDom, g: ModelGrid, layers: number, heads: num
 export function cellFrom(t: EventTarget | null): { layer: number; head: number } | null {
   const b = t instanceof Element ? t.closest("[data-layer][data-head]") : null;
   return b ? { layer: Number(b.getAttribute("data-layer")), head: Number(b.getAttribute("data-head")) } : null;
+}
+
+/** Swap a class (and what goes with it) from the last set of cells to the next. */
+function swap(last: HTMLButtonElement[], next: HTMLButtonElement[], on: (b: HTMLButtonElement) => void, off: (b: HTMLButtonElement) => void): HTMLButtonElement[] {
+  for (const b of last) off(b);
+  for (const b of next) on(b);
+  return next;
+}
+
+/** Keeps the cells' marks (ablation) and selection (outline, aria-selected, tab stop) in step. */
+export function cellMarker(d: ModelDom, layers: number, heads: number) {
+  const cellOf = (l: number, hd: number) => (l >= 0 && l < layers && hd >= 0 && hd < heads ? d.cells[l * heads + hd] : undefined);
+  let marked: HTMLButtonElement[] = [];
+  let selected: HTMLButtonElement[] = [];
+  return {
+    /** Mark these cells; returns how many exist. */
+    marks(cells: readonly { layer: number; head: number }[]): number {
+      const next = cells.flatMap((c) => cellOf(c.layer, c.head) ?? []);
+      marked = swap(marked, next, (b) => b.classList.add("al-ablated"), (b) => b.classList.remove("al-ablated"));
+      return marked.length;
+    },
+    select(layer: number, hs: readonly number[], bg: RGB): void {
+      const next = hs.flatMap((hd) => cellOf(layer, hd) ?? []);
+      const on = (b: HTMLButtonElement) => {
+        b.classList.add("al-selected");
+        b.style.setProperty("--al-head-color", headColor(Number(b.getAttribute("data-head")), bg));
+        b.setAttribute("aria-selected", "true");
+      };
+      const off = (b: HTMLButtonElement) => {
+        b.classList.remove("al-selected");
+        b.style.removeProperty("--al-head-color");
+        b.removeAttribute("aria-selected");
+      };
+      selected = swap(selected, next, on, off);
+      const first = cellOf(layer, hs[0] ?? 0);
+      for (const b of d.cells) if (b.tabIndex === 0 && b !== first) b.tabIndex = -1;
+      if (first) first.tabIndex = 0;
+    },
+  };
 }

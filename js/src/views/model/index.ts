@@ -5,14 +5,14 @@
  * keyboard reachable (one tab stop, arrows inside the grid). Click: layer and heads = [head].
  * DOM in `dom.ts`, listeners in `events.ts`, what is painted in `draw.ts` (pure).
  */
-import { colorLut, headColor, sequentialColor } from "../../colors";
+import { colorLut, sequentialColor } from "../../colors";
 import { requestKey } from "../../replies";
 import type { Store } from "../../store";
 import { watchTheme, type Theme } from "../../theme";
 import type { ViewHandle } from "../../types";
-import { frameScheduler, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData, viewHandle } from "../common/index";
+import { canObserveResize, frameScheduler, onResize, showState, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData, viewHandle } from "../common/index";
 import { paint } from "../common/paint";
-import { buildModelDom, placeCells, type ModelDom } from "./dom";
+import { buildModelDom, cellMarker, placeCells, type ModelDom } from "./dom";
 import { gridOps, markedHeads, markLabel, readoutText, thumbnailPixels, thumbPx, type Thumbnails } from "./draw";
 import { bindModelEvents, type ModelState } from "./events";
 import { LABEL_H, LABEL_W, modelGrid, type ModelGrid } from "./layout";
@@ -39,13 +39,6 @@ function paintGrid(d: ModelDom, g: ModelGrid, layers: number, heads: number, the
     for (let hd = 0; hd < heads; hd++) ctx.drawImage(off, hd * px, l * px, px, px, LABEL_W + hd * g.pitch, LABEL_H + l * g.pitch, g.cell, g.cell);
 }
 
-/** Swap a class (and what goes with it) from the last set of cells to the new one. */
-function mark(last: HTMLButtonElement[], next: HTMLButtonElement[], on: (b: HTMLButtonElement) => void, off: (b: HTMLButtonElement) => void): HTMLButtonElement[] {
-  for (const b of last) off(b);
-  for (const b of next) on(b);
-  return next;
-}
-
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
   const win = el.ownerDocument.defaultView;
   const { stack, replies } = data;
@@ -53,19 +46,16 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const H = stack.n_heads;
   const key = requestKey("thumbnails", stack.name);
   const d = buildModelDom(el, L, H);
-  const cellOf = (l: number, hd: number) => (l >= 0 && l < L && hd >= 0 && hd < H ? d.cells[l * H + hd] : undefined);
+  const cells = cellMarker(d, L, H);
   const st: ModelState = { marking: false, hover: null };
   const themes = themeReader(d.section);
-  const canObserve = Boolean(win && typeof win.ResizeObserver === "function");
   let grid: ModelGrid = modelGrid(0, L, H);
   let painted = ""; // what the canvas shows: size, theme, data
   let measured = false; // the grid fits the current width (reset on resize; reading it forces a layout)
-  let lastMarked: HTMLButtonElement[] = [];
-  let lastSel: HTMLButtonElement[] = [];
 
   const place = () => {
     if (measured) return;
-    measured = canObserve;
+    measured = canObserveResize(win);
     const g = modelGrid(d.scroll.clientWidth || el.clientWidth || 0, L, H);
     const changed = g.pitch !== grid.pitch || !painted;
     grid = g;
@@ -84,39 +74,22 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     paintGrid(d, grid, L, H, theme, reply?.arrays.thumbnails);
   };
   const syncMarks = () => {
-    const next = markedHeads(store.get().ablate).flatMap((c) => cellOf(c.layer, c.head) ?? []);
-    lastMarked = mark(lastMarked, next, (b) => b.classList.add("al-ablated"), (b) => b.classList.remove("al-ablated"));
+    const n = cells.marks(markedHeads(store.get().ablate));
     d.markBtn.setAttribute("aria-pressed", st.marking ? "true" : "false");
-    d.markBtn.textContent = markLabel(st.marking, lastMarked.length);
+    d.markBtn.textContent = markLabel(st.marking, n);
     d.overlay.classList.toggle("al-marking", st.marking);
   };
   const syncSelection = () => {
     syncMarks();
     const s = store.get();
-    const bg = themes.get().bgRgb;
-    const next = s.heads.flatMap((hd) => cellOf(s.layer, hd) ?? []);
-    lastSel = mark(lastSel, next, (b) => {
-      b.classList.add("al-selected");
-      b.style.setProperty("--al-head-color", headColor(Number(b.getAttribute("data-head")), bg));
-      b.setAttribute("aria-selected", "true");
-    }, (b) => {
-      b.classList.remove("al-selected");
-      b.style.removeProperty("--al-head-color");
-      b.removeAttribute("aria-selected");
-    });
-    const first = cellOf(s.layer, s.heads[0] ?? 0);
-    for (const b of d.cells) if (b.tabIndex === 0 && b !== first) b.tabIndex = -1;
-    if (first) first.tabIndex = 0;
+    cells.select(s.layer, s.heads, themes.get().bgRgb);
   };
   const draw = () => {
     const s = store.get();
     place();
     repaint();
     syncSelection();
-    const rs = replies.state(key);
-    d.status.textContent = rs.state === "ready" ? "" : pendingText(rs, "the model view");
-    d.status.setAttribute("data-state", rs.state === "ready" ? "ready" : rs.state);
-    if (rs.state === "ready") data.drawn("model", s.layer);
+    if (showState(d.status, replies.state(key), "the model view")) data.drawn("model", s.layer);
     d.readout.textContent = readoutText(st.hover, s, H, st.marking);
   };
   const sched = frameScheduler(win, draw);
@@ -137,14 +110,10 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       sched.schedule();
     }),
   );
-  if (win && canObserve) {
-    const ro = new win.ResizeObserver(() => {
-      measured = false;
-      sched.schedule();
-    });
-    ro.observe(d.scroll);
-    cleanups.push(() => ro.disconnect());
-  }
+  cleanups.push(onResize(d.scroll, () => {
+    measured = false;
+    sched.schedule();
+  }));
   replies.request({ what: "thumbnails", stack: stack.name });
   draw();
   return viewHandle(d.section, sched, cleanups);
