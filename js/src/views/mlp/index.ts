@@ -5,17 +5,51 @@
  * `draw.ts` (pure).
  */
 import { requestKey } from "../../replies";
-import type { Store } from "../../store";
+import type { Selection, Store } from "../../store";
+import type { RGB } from "../../colors";
 import { watchTheme } from "../../theme";
 import { formatToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { activeToken, frameScheduler, onResize, pendingText, showState, themeReader, type ViewData, viewHandle } from "../common/index";
-import { buildMlpDom, renderNeuronList, renderStrip, type ChipPaint } from "./dom";
+import { buildMlpDom, renderNeuronList, renderStrip, type ChipPaint, type MlpDom } from "./dom";
 import { chipColors, mlpHint, neuronLegend, neuronRows } from "./draw";
 import { bindMlpEvents } from "./events";
 import { activationRange, topNeurons } from "./layout";
 
 const noPaint: ChipPaint = () => null;
+
+type Ctx = { d: MlpDom; replies: ViewData["replies"]; stack: string; tokens: readonly string[] };
+
+/** The top neurons of the layer at token t; whether they are in. */
+function drawList(c: Ctx, s: Readonly<Selection>, t: number): boolean {
+  const topKey = requestKey("mlp_top", c.stack, s.layer);
+  const reply = c.replies.get(topKey);
+  c.d.list.replaceChildren();
+  if (!reply) showState(c.d.status, c.replies.state(topKey), `top neurons of layer ${s.layer}`);
+  else {
+    showState(c.d.status, { state: "ready" }, "");
+    renderNeuronList(c.d, neuronRows(topNeurons(reply, t), s.neuron, s.ablate, s.layer));
+  }
+  return Boolean(reply);
+}
+
+/** The selected neuron's status, and how to colour the chips by it (null while it loads). */
+function neuronPaint(c: Ctx, layer: number, neuron: number, bg: RGB): ChipPaint | null {
+  const nKey = requestKey("neuron", c.stack, layer, neuron);
+  const nr = c.replies.get(nKey)?.arrays.activations;
+  if (!nr) {
+    c.d.nStatus.textContent = pendingText(c.replies.state(nKey), `neuron ${neuron} of layer ${layer}`);
+    c.d.nStatus.setAttribute("data-state", c.replies.state(nKey).state);
+    return null;
+  }
+  const range = activationRange(nr.values);
+  c.d.nStatus.textContent = neuronLegend(neuron, layer, range);
+  c.d.nStatus.setAttribute("data-state", "ready");
+  return (i) => {
+    const v = (nr.values[i] ?? 0) * nr.scale;
+    return { ...chipColors(v, range, bg), label: `${formatToken(c.tokens[i] ?? "").spoken} (token ${i}): activation ${v.toFixed(2)}` };
+  };
+}
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
   const win = el.ownerDocument.defaultView;
@@ -24,40 +58,9 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const d = buildMlpDom(el);
   const themes = themeReader(d.section);
   let paintChip: ChipPaint = noPaint;
+  const ctx: Ctx = { d, replies, stack: stack.name, tokens };
   const strip = () => renderStrip(d, tokens, store.get().neuron !== null, store.get().token, paintChip);
 
-  /** The top neurons of the layer at token t; whether they are in. */
-  const drawList = (layer: number, t: number): boolean => {
-    const s = store.get();
-    const topKey = requestKey("mlp_top", stack.name, layer);
-    const reply = replies.get(topKey);
-    d.list.replaceChildren();
-    if (!reply) showState(d.status, replies.state(topKey), `top neurons of layer ${layer}`);
-    else {
-      showState(d.status, { state: "ready" }, "");
-      renderNeuronList(d, neuronRows(topNeurons(reply, t), s.neuron, s.ablate, layer));
-    }
-    return Boolean(reply);
-  };
-  /** The selected neuron over all tokens; whether it is in. */
-  const drawNeuron = (layer: number, neuron: number): boolean => {
-    const nKey = requestKey("neuron", stack.name, layer, neuron);
-    const nr = replies.get(nKey)?.arrays.activations;
-    if (!nr) {
-      d.nStatus.textContent = pendingText(replies.state(nKey), `neuron ${neuron} of layer ${layer}`);
-      d.nStatus.setAttribute("data-state", replies.state(nKey).state);
-      return false;
-    }
-    const range = activationRange(nr.values);
-    d.nStatus.textContent = neuronLegend(neuron, layer, range);
-    d.nStatus.setAttribute("data-state", "ready");
-    const bg = themes.get().bgRgb;
-    paintChip = (i) => {
-      const v = (nr.values[i] ?? 0) * nr.scale;
-      return { ...chipColors(v, range, bg), label: `${formatToken(tokens[i] ?? "").spoken} (token ${i}): activation ${v.toFixed(2)}` };
-    };
-    return true;
-  };
   const draw = () => {
     const s = store.get();
     const t = activeToken(s, tokens.length) ?? 0;
@@ -68,7 +71,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       d.list.replaceChildren();
       return;
     }
-    const listed = drawList(s.layer, t);
+    const listed = drawList(ctx, s, t);
     paintChip = noPaint;
     if (s.neuron === null) {
       d.nStatus.textContent = "No neuron selected.";
@@ -77,9 +80,10 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
       if (listed) data.drawn("mlp", s.layer); // the top neurons are the whole view until one is chosen
       return;
     }
-    const ready = drawNeuron(s.layer, s.neuron);
+    const p = neuronPaint(ctx, s.layer, s.neuron, themes.get().bgRgb);
+    paintChip = p ?? noPaint;
     strip();
-    if (ready) data.drawn("mlp", s.layer);
+    if (p) data.drawn("mlp", s.layer);
   };
   const sched = frameScheduler(win, draw);
 
