@@ -4,7 +4,7 @@
  */
 import { divergingColor, type RGB } from "../../colors";
 import { quoteToken } from "../../tokens";
-import { rgbCss, type PaintOp } from "../common/paint";
+import { type PaintOp, rect, rgbCss, stroke } from "../common/paint";
 import { signed } from "../common/predictions";
 import { parsePart } from "./spec";
 
@@ -66,8 +66,8 @@ export function changeOps(f: ChangeFrame): PaintOp[] {
     for (let j = 0; j < nk; j += stepK) {
       const d = f.after[off + i * nk + j]! * f.afterScale - f.before[off + i * nk + j]! * f.beforeScale;
       if (Math.abs(d) < range / 255) continue;
-      ops.push({ op: "rect", x: j * cw, y: i * ch, w: Math.max(cw * stepK, 1), h: Math.max(ch * stepQ, 1), color: rgbCss(divergingColor(d / range, f.bg)) });
+      ops.push(rect(j * cw, i * ch, Math.max(cw * stepK, 1), Math.max(ch * stepQ, 1), rgbCss(divergingColor(d / range, f.bg))));
     }
-  ops.push({ op: "stroke", x: 0.5, y: 0.5, w: width - 1, h: height - 1, color: f.frame, width: 1 });
+  ops.push(stroke(0.5, 0.5, width - 1, height - 1, f.frame, 1));
   return ops;
 }

@@ -6,7 +6,7 @@ import { divergingColor, textOn, type RGB } from "../../colors";
 import type { Theme } from "../../theme";
 import { formatToken, quoteToken } from "../../tokens";
 import { pendingText } from "../common/index";
-import { rgbCss, type PaintOp } from "../common/paint";
+import { type PaintOp, rect, rgbCss, stroke, txt } from "../common/paint";
 import { ATTENTION_METHODS, METHOD_TITLES, describeValue, elapsed } from "./layout";
 
 export const MATRIX_LABEL_W = 96;
@@ -77,13 +77,13 @@ export function matrixOps(f: MatrixFrame): PaintOp[] {
     const p = f.rows[r] ?? r + 1;
     if (cell >= 8) {
       const text = formatToken(f.tokens[p] ?? "", 10).segments.map((x) => x.text).join("");
-      ops.push({ op: "text", x: MATRIX_LABEL_W - 4, y: r * cell + cell / 2, text, color: f.theme.fg, font, align: "right" });
+      ops.push(txt(MATRIX_LABEL_W - 4, r * cell + cell / 2, text, f.theme.fg, font, "right"));
     }
     for (let c = 0; c < n; c++) {
       const v = (f.values[r * n + c] ?? 0) * f.scale;
-      if (v !== 0) ops.push({ op: "rect", x: MATRIX_LABEL_W + c * cell, y: r * cell, w: cell, h: cell, color: rgbCss(divergingColor(v / f.range, f.theme.bgRgb)) });
+      if (v !== 0) ops.push(rect(MATRIX_LABEL_W + c * cell, r * cell, cell, cell, rgbCss(divergingColor(v / f.range, f.theme.bgRgb))));
     }
-    ops.push({ op: "stroke", x: MATRIX_LABEL_W + p * cell + 0.5, y: r * cell + 0.5, w: cell - 1, h: cell - 1, color: f.theme.border, width: 1 });
+    ops.push(stroke(MATRIX_LABEL_W + p * cell + 0.5, r * cell + 0.5, cell - 1, cell - 1, f.theme.border, 1));
   }
   return ops;
 }

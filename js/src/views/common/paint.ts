@@ -43,3 +43,19 @@ export function paint(ctx: CanvasRenderingContext2D, ops: readonly PaintOp[]): v
   }
   ctx.globalAlpha = 1;
 }
+
+/** A filled rectangle. */
+export const rect = (x: number, y: number, w: number, h: number, color: string, alpha?: number): PaintOp =>
+  alpha === undefined ? { op: "rect", x, y, w, h, color } : { op: "rect", x, y, w, h, color, alpha };
+
+/** A rectangle's outline. */
+export const stroke = (x: number, y: number, w: number, h: number, color: string, width: number, alpha?: number): PaintOp =>
+  alpha === undefined ? { op: "stroke", x, y, w, h, color, width } : { op: "stroke", x, y, w, h, color, width, alpha };
+
+/** A text, vertically centred on y. */
+export function txt(x: number, y: number, s: string, color: string, font: string, align: CanvasTextAlign, maxWidth?: number, alpha?: number): PaintOp {
+  const o: PaintOp = { op: "text", x, y, text: s, color, font, align };
+  if (maxWidth !== undefined) o.maxWidth = maxWidth;
+  if (alpha !== undefined) o.alpha = alpha;
+  return o;
+}

@@ -7,8 +7,7 @@ import { textOn, type RGB } from "../../colors";
 import type { Theme } from "../../theme";
 import { formatToken, quoteToken } from "../../tokens";
 import { scrollToShow } from "../common/geometry";
-import type { PaintOp } from "../common/paint";
-import { rgbCss } from "../common/paint";
+import { type PaintOp, rect, rgbCss, stroke, txt } from "../common/paint";
 import { CELL_H, CELL_W, HEADER_H, LABEL_W, topK, type LensTable } from "./layout";
 
 const CELL_FONT = "11px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace";
@@ -46,9 +45,9 @@ function cellOps(f: LensFrame, t: LensTable, ops: PaintOp[]): void {
       const base = (l * t.positions + p) * t.k;
       const c = Math.max(0, Math.min(255, Math.round(t.probs[base]! * t.probScale * 255))) * 3;
       const rgb: RGB = [f.lut[c]!, f.lut[c + 1]!, f.lut[c + 2]!];
-      ops.push({ op: "rect", x, y, w: CELL_W - 1, h: CELL_H - 1, color: rgbCss(rgb) });
+      ops.push(rect(x, y, CELL_W - 1, CELL_H - 1, rgbCss(rgb)));
       const text = shortText(t.vocab[t.indices[base]!] ?? "?", 8);
-      ops.push({ op: "text", x: x + CELL_W / 2, y: y + CELL_H / 2, text, color: textOn(rgb), font: CELL_FONT, align: "center", maxWidth: CELL_W - 4 });
+      ops.push(txt(x + CELL_W / 2, y + CELL_H / 2, text, textOn(rgb), CELL_FONT, "center", CELL_W - 4));
     }
   }
 }
@@ -58,16 +57,16 @@ export function lensOps(f: LensFrame): PaintOp[] {
   const ops: PaintOp[] = [];
   if (f.table) cellOps(f, f.table, ops);
   const { accent, fg, bg, muted } = f.theme;
-  if (f.layer < f.layers) ops.push({ op: "stroke", x: 1, y: HEADER_H + f.layer * CELL_H + 1, w: f.width - 2, h: CELL_H - 2, color: accent, width: 2 });
-  if (f.token !== null) ops.push({ op: "stroke", x: LABEL_W + f.token * CELL_W - f.left + 1, y: HEADER_H + 1, w: CELL_W - 2, h: f.layers * CELL_H - 2, color: accent, width: 2 });
+  if (f.layer < f.layers) ops.push(stroke(1, HEADER_H + f.layer * CELL_H + 1, f.width - 2, CELL_H - 2, accent, 2));
+  if (f.token !== null) ops.push(stroke(LABEL_W + f.token * CELL_W - f.left + 1, HEADER_H + 1, CELL_W - 2, f.layers * CELL_H - 2, accent, 2));
   if (f.hover) {
     const x = LABEL_W + f.hover.position * CELL_W - f.left;
-    ops.push({ op: "stroke", x, y: HEADER_H + f.hover.layer * CELL_H, w: CELL_W - 1, h: CELL_H - 1, color: fg, width: 1.5 });
+    ops.push(stroke(x, HEADER_H + f.hover.layer * CELL_H, CELL_W - 1, CELL_H - 1, fg, 1.5));
   }
   // Layer labels stay at the left edge.
-  ops.push({ op: "rect", x: 0, y: 0, w: LABEL_W, h: f.height, color: bg });
+  ops.push(rect(0, 0, LABEL_W, f.height, bg));
   for (let l = 0; l < f.layers; l++)
-    ops.push({ op: "text", x: LABEL_W - 6, y: HEADER_H + l * CELL_H + CELL_H / 2, text: `L${l}`, color: l === f.layer ? fg : muted, font: LABEL_FONT, align: "right" });
+    ops.push(txt(LABEL_W - 6, HEADER_H + l * CELL_H + CELL_H / 2, `L${l}`, l === f.layer ? fg : muted, LABEL_FONT, "right"));
   return ops;
 }
 

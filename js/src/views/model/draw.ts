@@ -4,7 +4,7 @@
  * reply block to px × px device pixels), plus the readout text.
  */
 import type { Theme } from "../../theme";
-import type { PaintOp } from "../common/paint";
+import { type PaintOp, rect, txt } from "../common/paint";
 import { GAP, LABEL_H, LABEL_W, type ModelGrid } from "./layout";
 
 const LABEL_FONT = "10px system-ui, sans-serif";
@@ -13,12 +13,12 @@ const LABEL_FONT = "10px system-ui, sans-serif";
 export function gridOps(g: ModelGrid, layers: number, heads: number, theme: Pick<Theme, "muted" | "border" | "bg">): PaintOp[] {
   const ops: PaintOp[] = [];
   for (let l = 0; l < layers; l += g.layerStep)
-    ops.push({ op: "text", x: LABEL_W - 4, y: LABEL_H + l * g.pitch + g.cell / 2, text: `L${l}`, color: theme.muted, font: LABEL_FONT, align: "right" });
+    ops.push(txt(LABEL_W - 4, LABEL_H + l * g.pitch + g.cell / 2, `L${l}`, theme.muted, LABEL_FONT, "right"));
   for (let hd = 0; hd < heads; hd += g.headStep)
-    ops.push({ op: "text", x: LABEL_W + hd * g.pitch + g.cell / 2, y: LABEL_H / 2, text: `H${hd}`, color: theme.muted, font: LABEL_FONT, align: "center" });
-  ops.push({ op: "rect", x: LABEL_W - GAP, y: LABEL_H - GAP, w: heads * g.pitch + GAP, h: layers * g.pitch + GAP, color: theme.border });
+    ops.push(txt(LABEL_W + hd * g.pitch + g.cell / 2, LABEL_H / 2, `H${hd}`, theme.muted, LABEL_FONT, "center"));
+  ops.push(rect(LABEL_W - GAP, LABEL_H - GAP, heads * g.pitch + GAP, layers * g.pitch + GAP, theme.border));
   for (let l = 0; l < layers; l++)
-    for (let hd = 0; hd < heads; hd++) ops.push({ op: "rect", x: LABEL_W + hd * g.pitch, y: LABEL_H + l * g.pitch, w: g.cell, h: g.cell, color: theme.bg });
+    for (let hd = 0; hd < heads; hd++) ops.push(rect(LABEL_W + hd * g.pitch, LABEL_H + l * g.pitch, g.cell, g.cell, theme.bg));
   return ops;
 }
 

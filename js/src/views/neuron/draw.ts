@@ -5,7 +5,7 @@
 import { divergingColor, type RGB } from "../../colors";
 import type { Theme } from "../../theme";
 import type { LayerAttention } from "../../types";
-import { rgbCss, type PaintOp } from "../common/paint";
+import { type PaintOp, rect, rgbCss, stroke, txt } from "../common/paint";
 import { fitLabel, type QK } from "./layout";
 
 export const ROW_H = 20;
@@ -27,7 +27,7 @@ export const rowWidth = (vec: number): number => LABEL_W + 2 * (vec + 8) + NUM_W
 /** One cell per component, coloured on a diverging scale by v / max. */
 export function stripOps(v: ArrayLike<number>, x: number, y: number, cw: number, h: number, max: number, bg: RGB, alpha = 1): PaintOp[] {
   const ops: PaintOp[] = [];
-  for (let c = 0; c < v.length; c++) ops.push({ op: "rect", x: x + c * cw, y, w: cw, h, color: rgbCss(divergingColor(max > 0 ? v[c]! / max : 0, bg)), alpha });
+  for (let c = 0; c < v.length; c++) ops.push(rect(x + c * cw, y, cw, h, rgbCss(divergingColor(max > 0 ? v[c]! / max : 0, bg)), alpha));
   return ops;
 }
 
@@ -39,7 +39,7 @@ const maxAbs = (v: ArrayLike<number>): number => {
 
 /** The query row: its label and its vector. */
 export function queryRowOps(q: Float32Array, qi: number, cw: number, theme: Pick<Theme, "fg" | "bgRgb">): PaintOp[] {
-  const label: PaintOp = { op: "text", x: 4, y: ROW_H / 2, text: `q (token ${qi})`, color: theme.fg, font: "11px system-ui, sans-serif", align: "start", maxWidth: LABEL_W - 8 };
+  const label: PaintOp = txt(4, ROW_H / 2, `q (token ${qi})`, theme.fg, "11px system-ui, sans-serif", "start", LABEL_W - 8);
   return [label, ...stripOps(q, LABEL_W, 2, cw, ROW_H - 4, maxAbs(q), theme.bgRgb)];
 }
 
@@ -80,14 +80,14 @@ function numberOps(r: KeyRows, j: number, y: number, smax: number, alpha: number
   const bx = x0 + NUM_W;
   const masked = r.causal && j > r.qi;
   const ops: PaintOp[] = [
-    { op: "text", x: x0 + NUM_W - 6, y: y + ROW_H / 2, text: s.toFixed(2), color: fg, font: NUM_FONT, align: "right", alpha },
+    txt(x0 + NUM_W - 6, y + ROW_H / 2, s.toFixed(2), fg, NUM_FONT, "right", undefined, alpha),
     // q·k as a small signed tick under the number
-    { op: "rect", x: x0 + NUM_W / 2, y: y + ROW_H - 3, w: smax > 0 ? (s / smax) * (NUM_W / 2 - 4) : 0, h: 2, color: muted, alpha },
+    rect(x0 + NUM_W / 2, y + ROW_H - 3, smax > 0 ? (s / smax) * (NUM_W / 2 - 4) : 0, 2, muted, alpha),
   ];
-  if (Number.isFinite(p)) ops.push({ op: "rect", x: bx, y: y + 4, w: Math.max(0, Math.min(1, p)) * BAR_W, h: ROW_H - 8, color: accent, alpha });
-  ops.push({ op: "stroke", x: bx + 0.5, y: y + 4.5, w: BAR_W - 1, h: ROW_H - 9, color: border, width: 1, alpha });
+  if (Number.isFinite(p)) ops.push(rect(bx, y + 4, Math.max(0, Math.min(1, p)) * BAR_W, ROW_H - 8, accent, alpha));
+  ops.push(stroke(bx + 0.5, y + 4.5, BAR_W - 1, ROW_H - 9, border, 1, alpha));
   const text = masked ? "masked" : Number.isFinite(p) ? p.toFixed(3) : "…";
-  ops.push({ op: "text", x: bx + BAR_W + 4, y: y + ROW_H / 2, text, color: fg, font: NUM_FONT, align: "left", alpha });
+  ops.push(txt(bx + BAR_W + 4, y + ROW_H / 2, text, fg, NUM_FONT, "left", undefined, alpha));
   return ops;
 }
 
