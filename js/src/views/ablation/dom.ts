@@ -1,5 +1,6 @@
 /** The ablation view's DOM: hint, marked parts, mode / run / clear, status, prediction tables, change map. */
 import { h } from "../../dom";
+import { setStatusLine, statusLine } from "../common/dom";
 
 export interface AblationDom {
   section: HTMLElement;
@@ -26,7 +27,7 @@ export function buildAblationDom(el: HTMLElement): AblationDom {
   const run = h(doc, "button", { type: "button", class: "al-btn", "data-control": "run-ablation" }, "Run ablation");
   const clear = h(doc, "button", { type: "button", class: "al-btn", "data-control": "clear-ablation" }, "Clear marks");
   bar.append(modeLabel, run, clear);
-  const status = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const status = statusLine(doc);
   const table = h(doc, "table", { class: "al-ablate-table" });
   const caption = h(doc, "p", { class: "al-hint", "data-role": "attention-change" });
   const canvas = h(doc, "canvas", { class: "al-ablate-canvas", role: "img", "aria-label": "change in attention" });
@@ -45,8 +46,7 @@ export function renderMarked(d: AblationDom, parts: readonly { name: string; tex
 }
 
 /** The view's state on its status line and section. */
-export function setState(d: AblationDom, text: string | null, status: string, section: string): void {
-  if (text !== null) d.status.textContent = text;
-  d.status.setAttribute("data-state", status);
+export function setState(d: AblationDom, text: string, status: string, section: string): void {
+  setStatusLine(d.status, text, status);
   d.section.setAttribute("data-state", section);
 }

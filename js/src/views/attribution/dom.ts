@@ -1,5 +1,6 @@
 /** The attribution view's DOM: method / target / contrast form, explanation, status, token strip, matrix box. */
 import { h } from "../../dom";
+import { readoutLine, setStatusLine, statusLine } from "../common/dom";
 import { formatToken } from "../../tokens";
 import type { ChipLook } from "./draw";
 import { METHOD_TITLES } from "./layout";
@@ -38,9 +39,9 @@ export function buildAttributionDom(el: HTMLElement, methods: readonly string[],
   const section = h(doc, "div", { class: "al-attribution" });
   const { form, ...controls } = buildForm(doc, methods);
   const explain = h(doc, "p", { class: "al-hint", "data-role": "explained" });
-  const status = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const status = statusLine(doc);
   const strip = h(doc, "div", { class: "al-attr-tokens", role: "group", "aria-label": "input tokens coloured by attribution" });
-  const readout = h(doc, "div", { class: "al-readout", "aria-live": "polite" });
+  const readout = readoutLine(doc);
   const legend = h(doc, "p", { class: "al-hint" }, "Orange: pushes towards the target; blue: pushes away. Hover a token for its value; click one to explain the prediction there.");
   const matrixBox = h(doc, "div", { class: "al-matrix" });
   section.append(form, explain, status, strip, readout, legend, matrixBox);
@@ -77,8 +78,7 @@ export function paintChips(d: AttributionDom, looks: readonly ChipLook[] | null)
 
 /** The state of the view on its status line and section. */
 export function setState(d: AttributionDom, text: string, state: string): void {
-  d.status.textContent = text;
-  d.status.setAttribute("data-state", state);
+  setStatusLine(d.status, text, state);
   d.section.setAttribute("data-state", state);
 }
 
@@ -93,10 +93,10 @@ export interface MatrixDom {
 export function buildMatrixDom(parent: HTMLElement): MatrixDom {
   const doc = parent.ownerDocument;
   const toggle = h(doc, "button", { type: "button", class: "al-btn", "data-control": "attribution-matrix", "aria-pressed": "false" }, "Output × input matrix");
-  const status = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const status = statusLine(doc);
   const scroll = h(doc, "div", { class: "al-matrix-scroll" });
   const canvas = h(doc, "canvas", { class: "al-matrix-canvas", role: "img", "aria-label": "output × input attributions" });
-  const readout = h(doc, "div", { class: "al-readout", "aria-live": "polite" });
+  const readout = readoutLine(doc);
   scroll.append(canvas);
   parent.append(toggle, status, scroll, readout);
   return { toggle, status, scroll, canvas, readout };

@@ -12,6 +12,7 @@ import { readTheme } from "../../theme";
 import { quoteToken } from "../../tokens";
 import { fitCell } from "../common/geometry";
 import { pendingText, sizeCanvas, type ViewData } from "../common/index";
+import { setStatusLine } from "../common/dom";
 import { paint } from "../common/paint";
 import { buildMatrixDom, type MatrixDom } from "./dom";
 import { cellAt, MATRIX_LABEL_W, matrixOps } from "./draw";
@@ -33,8 +34,7 @@ export function offersMatrix(data: Pick<ViewData, "meta">): boolean {
 type Shape = { rows: number[]; n: number };
 
 function setStatus(d: MatrixDom, parent: HTMLElement, text: string, state: string): void {
-  d.status.textContent = text;
-  d.status.setAttribute("data-state", state);
+  setStatusLine(d.status, text, state);
   parent.setAttribute("data-matrix-state", state);
 }
 
@@ -64,8 +64,7 @@ export function mountMatrix(parent: HTMLElement, store: Store, data: ViewData, o
     d.scroll.hidden = !open;
     d.readout.hidden = !open;
     if (!open) {
-      d.status.textContent = "";
-      d.status.setAttribute("data-state", "empty");
+      setStatusLine(d.status, "", "empty");
       return;
     }
     const title = METHOD_TITLES[store.get().method] ?? store.get().method;

@@ -4,6 +4,7 @@ import type { Selection, Store } from "../../store";
 import type { AttentionSource, LayerState, Meta, StackMeta, ViewHandle } from "../../types";
 import { readTheme, type Theme } from "../../theme";
 import { canvasScale } from "./geometry";
+import { setStatusLine } from "./dom";
 
 export interface ViewData {
   meta: Meta;
@@ -178,8 +179,7 @@ export const canObserveResize = (win: (Window & typeof globalThis) | null): bool
 /** Show a reply's state on a status line (empty once ready); returns whether it is ready. */
 export function showState(status: HTMLElement, st: { state: string; message?: string }, what: string): boolean {
   const ready = st.state === "ready";
-  status.textContent = ready ? "" : pendingText(st, what);
-  status.setAttribute("data-state", st.state);
+  setStatusLine(status, ready ? "" : pendingText(st, what), st.state);
   return ready;
 }
 

@@ -1,5 +1,6 @@
 /** The compare view's DOM: the edit box, status, the aligned grid, caption and both runs' predictions. */
 import { h } from "../../dom";
+import { setStatusLine, statusLine } from "../common/dom";
 import { predictionRows, type PredictionRow } from "../common/predictions";
 import type { GridRow } from "./draw";
 
@@ -22,7 +23,7 @@ export function buildCompareDom(el: HTMLElement, text: string): CompareDom {
   input.value = text;
   const go = h(doc, "button", { type: "button", class: "al-btn", "data-control": "compare-run" }, "Compare");
   form.append(input, go);
-  const status = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const status = statusLine(doc);
   const scroll = h(doc, "div", { class: "al-compare-scroll" });
   const grid = h(doc, "div", { class: "al-compare-grid", role: "table", "aria-label": "run A and run B aligned by token" });
   scroll.append(grid);
@@ -64,7 +65,6 @@ export function renderPredictions(d: CompareDom, a: PredictionRow[], b: Predicti
 
 /** The view's state on its status line (and section, when given). */
 export function setState(d: CompareDom, text: string, state: string, section?: string): void {
-  d.status.textContent = text;
-  d.status.setAttribute("data-state", state);
+  setStatusLine(d.status, text, state);
   if (section !== undefined) d.section.setAttribute("data-state", section);
 }

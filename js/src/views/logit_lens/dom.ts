@@ -1,5 +1,6 @@
 /** The logit lens's DOM: hint, status, the scrolling stage (canvas + position buttons), readout, tooltip. */
 import { h } from "../../dom";
+import { readoutLine, statusLine } from "../common/dom";
 import { formatToken, quoteToken } from "../../tokens";
 import { shortText } from "./draw";
 import { CELL_H, CELL_W, HEADER_H, LABEL_W, topK, type LensTable } from "./layout";
@@ -21,7 +22,7 @@ export function buildLensDom(el: HTMLElement): LensDom {
   const doc = el.ownerDocument;
   const section = h(doc, "div", { class: "al-lens" });
   const hint = h(doc, "p", { class: "al-hint" }, "Top prediction after each layer (colour: its probability). Hover for the top 5; click to select that layer and token.");
-  const status = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const status = statusLine(doc);
   const scroll = h(doc, "div", { class: "al-lens-scroll" });
   const stage = h(doc, "div", { class: "al-lens-stage" });
   const canvas = h(doc, "canvas", { class: "al-lens-canvas", role: "img", "aria-label": "logit lens: layers by positions, top-1 token and probability" });
@@ -30,7 +31,7 @@ export function buildLensDom(el: HTMLElement): LensDom {
   tip.hidden = true;
   stage.append(canvas, header);
   scroll.append(stage);
-  const readout = h(doc, "div", { class: "al-readout", "aria-live": "polite" });
+  const readout = readoutLine(doc);
   section.append(hint, status, scroll, readout, tip);
   el.append(section);
   return { section, status, scroll, stage, canvas, header, tip, readout, shown: new Map() };

@@ -10,6 +10,7 @@ import type { Store } from "../../store";
 import { watchTheme } from "../../theme";
 import type { ViewHandle } from "../../types";
 import { activeToken, frameScheduler, onResize, scrollBox, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData, viewHandle } from "../common/index";
+import { setStatusLine } from "../common/dom";
 import { visibleWindow } from "../common/geometry";
 import { paint } from "../common/paint";
 import { buildLensDom, renderHeader, sizeStage, type LensDom } from "./dom";
@@ -24,8 +25,7 @@ function setStatus(d: LensDom, hasLens: boolean, table: LensTable | null, st: { 
     : !table
       ? [pendingText(st, "the logit lens"), st.state]
       : ["", "ready"];
-  d.status.textContent = text;
-  d.status.setAttribute("data-state", state);
+  setStatusLine(d.status, text, state);
 }
 
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {

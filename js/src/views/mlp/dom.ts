@@ -1,5 +1,6 @@
 /** The MLP view's DOM: hint, status, the top-neuron list, the neuron's status and the token strip. */
 import { h } from "../../dom";
+import { statusLine } from "../common/dom";
 import { formatToken } from "../../tokens";
 import type { NeuronRow } from "./draw";
 import { CHIP_H, CHIP_W, chipGrid, chipWindow } from "./layout";
@@ -20,9 +21,9 @@ export function buildMlpDom(el: HTMLElement): MlpDom {
   const doc = el.ownerDocument;
   const section = h(doc, "div", { class: "al-mlp" });
   const hint = h(doc, "p", { class: "al-hint" });
-  const status = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const status = statusLine(doc);
   const list = h(doc, "div", { class: "al-mlp-list", role: "group", "aria-label": "top neurons" });
-  const nStatus = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const nStatus = statusLine(doc);
   const strip = h(doc, "div", { class: "al-mlp-tokens", role: "group", "aria-label": "tokens coloured by the selected neuron" });
   section.append(hint, status, list, nStatus, strip);
   el.append(section);

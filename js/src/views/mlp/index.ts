@@ -11,6 +11,7 @@ import { watchTheme } from "../../theme";
 import { formatToken } from "../../tokens";
 import type { ViewHandle } from "../../types";
 import { activeToken, frameScheduler, onResize, pendingText, showState, themeReader, type ViewData, viewHandle } from "../common/index";
+import { setStatusLine } from "../common/dom";
 import { buildMlpDom, renderNeuronList, renderStrip, type ChipPaint, type MlpDom } from "./dom";
 import { chipColors, mlpHint, neuronLegend, neuronRows } from "./draw";
 import { bindMlpEvents } from "./events";
@@ -38,13 +39,11 @@ function neuronPaint(c: Ctx, layer: number, neuron: number, bg: RGB): ChipPaint 
   const nKey = requestKey("neuron", c.stack, layer, neuron);
   const nr = c.replies.get(nKey)?.arrays.activations;
   if (!nr) {
-    c.d.nStatus.textContent = pendingText(c.replies.state(nKey), `neuron ${neuron} of layer ${layer}`);
-    c.d.nStatus.setAttribute("data-state", c.replies.state(nKey).state);
+    setStatusLine(c.d.nStatus, pendingText(c.replies.state(nKey), `neuron ${neuron} of layer ${layer}`), c.replies.state(nKey).state);
     return null;
   }
   const range = activationRange(nr.values);
-  c.d.nStatus.textContent = neuronLegend(neuron, layer, range);
-  c.d.nStatus.setAttribute("data-state", "ready");
+  setStatusLine(c.d.nStatus, neuronLegend(neuron, layer, range), "ready");
   return (i) => {
     const v = (nr.values[i] ?? 0) * nr.scale;
     return { ...chipColors(v, range, bg), label: `${formatToken(c.tokens[i] ?? "").spoken} (token ${i}): activation ${v.toFixed(2)}` };
@@ -66,16 +65,14 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     const t = activeToken(s, tokens.length) ?? 0;
     d.hint.textContent = mlpHint(s.layer, tokens[t] ?? "", t, s);
     if (!stack.has_mlp) {
-      d.status.textContent = "MLP activations were not captured for this model or stack.";
-      d.status.setAttribute("data-state", "empty");
+      setStatusLine(d.status, "MLP activations were not captured for this model or stack.", "empty");
       d.list.replaceChildren();
       return;
     }
     const listed = drawList(ctx, s, t);
     paintChip = noPaint;
     if (s.neuron === null) {
-      d.nStatus.textContent = "No neuron selected.";
-      d.nStatus.setAttribute("data-state", "empty");
+      setStatusLine(d.nStatus, "No neuron selected.", "empty");
       strip();
       if (listed) data.drawn("mlp", s.layer); // the top neurons are the whole view until one is chosen
       return;

@@ -1,6 +1,7 @@
 /** The model view's DOM: hint, mark button, status, the canvas under a grid of one button per cell. */
 import { headColor, type RGB } from "../../colors";
 import { h } from "../../dom";
+import { readoutLine, statusLine } from "../common/dom";
 import { LABEL_H, LABEL_W, type ModelGrid } from "./layout";
 
 export interface ModelDom {
@@ -21,13 +22,13 @@ export function buildModelDom(el: HTMLElement, layers: number, heads: number): M
   const doc = el.ownerDocument;
   const section = h(doc, "div", { class: "al-model" });
   const hint = h(doc, "p", { class: "al-hint" }, "Each cell is one head's attention pattern (rows: queries, columns: keys). Click a cell to show that layer and head.");
-  const status = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const status = statusLine(doc);
   const scroll = h(doc, "div", { class: "al-model-scroll" });
   const stage = h(doc, "div", { class: "al-model-stage" });
   const canvas = h(doc, "canvas", { class: "al-model-canvas", "aria-hidden": "true" });
   const label = `layers 0–${layers - 1} × heads 0–${heads - 1}`;
   const overlay = h(doc, "div", { class: "al-model-cells", role: "grid", "aria-label": label, "data-arrow-keys": "true" });
-  const readout = h(doc, "div", { class: "al-readout", "aria-live": "polite" });
+  const readout = readoutLine(doc);
   // Marking mode: clicks mark heads for the ablation view instead of selecting them.
   const markBtn = h(doc, "button", { type: "button", class: "al-btn", "data-control": "mark-heads", "aria-pressed": "false" }, "Mark for ablation");
   stage.append(canvas, overlay);

@@ -1,5 +1,6 @@
 /** The neuron view's DOM: head and token controls, info, status, legend, query row, the key rows' stage. */
 import { h } from "../../dom";
+import { statusLine } from "../common/dom";
 import { formatToken } from "../../tokens";
 import { ROW_H } from "./draw";
 
@@ -46,7 +47,7 @@ export function buildNeuronDom(el: HTMLElement, heads: number, queries: number, 
   const section = h(doc, "div", { class: "al-neuron" });
   const { bar, ...controls } = buildBar(doc, heads, queries);
   const info = h(doc, "p", { class: "al-hint" });
-  const status = h(doc, "div", { class: "al-status", role: "status", "aria-live": "polite" });
+  const status = statusLine(doc);
   const legend = h(doc, "div", { class: "al-neuron-legend", "aria-hidden": "true" });
   const qRow = h(doc, "canvas", { class: "al-neuron-q", "aria-hidden": "true" });
   const scroll = h(doc, "div", { class: "al-neuron-scroll" });
@@ -89,8 +90,3 @@ export function renderLegend(d: NeuronDom, columns: readonly { width: number; ti
   }
 }
 
-/** Show a status line and its state. */
-export function setStatus(d: NeuronDom, text: string, state: string): void {
-  d.status.textContent = text;
-  d.status.setAttribute("data-state", state);
-}

@@ -14,7 +14,8 @@ import type { LayerAttention, ViewHandle } from "../../types";
 import { activeToken, frameScheduler, onResize, pendingText, sizeCanvas, themeReader, type ViewData, viewHandle } from "../common/index";
 import { visibleWindow } from "../common/geometry";
 import { paint } from "../common/paint";
-import { buildNeuronDom, renderKeyLabels, renderLegend, setStatus, type NeuronDom } from "./dom";
+import { buildNeuronDom, renderKeyLabels, renderLegend, type NeuronDom } from "./dom";
+import { setStatusLine } from "../common/dom";
 import { infoText, keyRowsOps, LABEL_W, legendColumns, queryRowOps, ROW_H, rowWidth, vectorColumns } from "./draw";
 import { bindNeuronEvents } from "./events";
 import { kvGroup, maxAbsKeys, queryVector, readQK, scores, type QK } from "./layout";
@@ -86,14 +87,14 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     renderKeyLabels(d, kTokens, w);
     if (!stack.has_qk) {
       const model = data.meta.model_type ? ` (${data.meta.model_type})` : "";
-      return setStatus(d, `Query and key vectors were not captured for this model${model}, so the neuron view is not available.`, "empty");
+      return setStatusLine(d.status, `Query and key vectors were not captured for this model${model}, so the neuron view is not available.`, "empty");
     }
     const qkKey = requestKey("qk", stack.name, s.layer);
     const qk = readQK(replies.get(qkKey));
-    if (!qk) return setStatus(d, pendingText(replies.state(qkKey), `q/k vectors of layer ${s.layer}`), replies.state(qkKey).state);
+    if (!qk) return setStatusLine(d.status, pendingText(replies.state(qkKey), `q/k vectors of layer ${s.layer}`), replies.state(qkKey).state);
     const att = attention.get(s.layer) ?? null;
     const ast = attention.state(s.layer);
-    setStatus(d, att ? "" : pendingText(ast, `attention of layer ${s.layer} (for the softmax)`), att ? "ready" : ast.state);
+    setStatusLine(d.status, att ? "" : pendingText(ast, `attention of layer ${s.layer} (for the softmax)`), att ? "ready" : ast.state);
     const { kv, heads: sharing } = kvGroup(qk, head);
     d.info.textContent = infoText(qk, head, kv, sharing);
     paintRows(d, { qk, att, head, qi, causal, kmax: kmaxOf(qk, kv), theme: themes.get() }, w);
