@@ -53,7 +53,7 @@ describe("compare drawing", () => {
     expect(d[1]!.background).not.toBe(d[2]!.background);
   });
 
-  it("attribution rows only when both runs' attributions are in", () => {
+  it("attribution rows show the attributions (base drew attention B there: \"attr_a\".startsWith(\"att\")), only when both are in", () => {
     const attrA = { values: [1, -2, 0, 0], scale: 1 };
     const attrB = { values: [0.5, 0, 4, 0], scale: 0.5 };
     const { rows } = compareGrid(input({ attrA, attrB }));
