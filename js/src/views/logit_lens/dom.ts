@@ -3,7 +3,7 @@ import { h } from "../../dom";
 import { readoutLine, statusLine } from "../common/dom";
 import { formatToken, quoteToken } from "../../tokens";
 import { shortText } from "./draw";
-import { CELL_H, CELL_W, HEADER_H, LABEL_W, topK, type LensTable } from "./layout";
+import { CELL_H, cellChars, HEADER_H, LABEL_W, topK, type LensTable } from "./layout";
 
 export interface LensDom {
   section: HTMLElement;
@@ -16,6 +16,8 @@ export interface LensDom {
   readout: HTMLElement;
   /** The position buttons in the DOM (only those on screen, plus the focused one). */
   shown: Map<number, HTMLButtonElement>;
+  /** The cell width the buttons were laid out for. */
+  cellW: number;
 }
 
 export function buildLensDom(el: HTMLElement): LensDom {
@@ -34,13 +36,19 @@ export function buildLensDom(el: HTMLElement): LensDom {
   const readout = readoutLine(doc);
   section.append(hint, status, scroll, readout, tip);
   el.append(section);
-  return { section, status, scroll, stage, canvas, header, tip, readout, shown: new Map() };
+  return { section, status, scroll, stage, canvas, header, tip, readout, shown: new Map(), cellW: 0 };
 }
 
 /** Keep position buttons for the columns in [start, end) (and a focused one); mark the locked token. */
-export function renderHeader(d: LensDom, positions: readonly string[], w: { start: number; end: number }, locked: number | null): void {
+export function renderHeader(d: LensDom, positions: readonly string[], w: { start: number; end: number }, locked: number | null, cellW: number): void {
   const doc = d.section.ownerDocument;
+  const resized = cellW !== d.cellW;
+  d.cellW = cellW;
   for (const [p, b] of d.shown) {
+    if (resized) {
+      b.style.left = `${LABEL_W + p * cellW}px`;
+      b.style.width = `${cellW - 2}px`;
+    }
     if ((p < w.start || p >= w.end) && doc.activeElement !== b) {
       b.remove();
       d.shown.delete(p);
@@ -48,7 +56,7 @@ export function renderHeader(d: LensDom, positions: readonly string[], w: { star
   }
   for (let p = w.start; p < w.end; p++) {
     if (d.shown.has(p)) continue;
-    const disp = formatToken(positions[p] ?? "", 9);
+    const disp = formatToken(positions[p] ?? "", cellChars(cellW) + 1);
     const b = h(doc, "button", {
       type: "button",
       class: "al-lens-pos",
@@ -57,7 +65,8 @@ export function renderHeader(d: LensDom, positions: readonly string[], w: { star
       title: `${disp.title} (position ${p})`,
     });
     b.textContent = disp.segments.map((s) => s.text).join("");
-    b.style.left = `${LABEL_W + p * CELL_W}px`;
+    b.style.left = `${LABEL_W + p * cellW}px`;
+    b.style.width = `${cellW - 2}px`;
     d.shown.set(p, b);
     d.header.append(b);
   }
@@ -81,7 +90,7 @@ export function showTip(d: LensDom, t: LensTable, c: { layer: number; position: 
 }
 
 /** The stage: every position and layer (the canvas covers only its visible part). */
-export function sizeStage(d: LensDom, positions: number, layers: number): void {
-  d.stage.style.width = `${LABEL_W + positions * CELL_W}px`;
+export function sizeStage(d: LensDom, positions: number, layers: number, cellW: number): void {
+  d.stage.style.width = `${LABEL_W + positions * cellW}px`;
   d.stage.style.height = `${HEADER_H + layers * CELL_H}px`;
 }

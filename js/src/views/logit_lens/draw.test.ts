@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lensOps, lensReadout, lensViewport, scrollForToken, type LensFrame } from "./draw";
-import { CELL_H, CELL_W, HEADER_H, LABEL_W, type LensTable } from "./layout";
+import { CELL_H, CELL_W, cellChars, HEADER_H, LABEL_W, lensCellAt, lensCellWidth, MIN_CELL_W, type LensTable } from "./layout";
 
 // 2 layers × 3 positions, k = 2: top-1 of (l, p) is vocab[l * 3 + p] with probability (l * 3 + p) / 5.
 const table: LensTable = {
@@ -81,5 +81,29 @@ describe("logit lens scrolling", () => {
     expect(next).not.toBeNull();
     expect(next! + 300 - LABEL_W).toBeGreaterThanOrEqual(21 * CELL_W);
     expect(scrollForToken({ left: 0, width: 0 }, 300, 20)).toBeNull();
+  });
+});
+
+describe("logit lens cell width", () => {
+  it("keeps wide cells when they fit, narrows beside another view to show more positions", () => {
+    expect(lensCellWidth(900, 20)).toBe(CELL_W);
+    expect(lensCellWidth(2000, 100)).toBe(CELL_W);
+    expect(lensCellWidth(432, 20)).toBe(MIN_CELL_W);
+    expect(Math.floor((432 - LABEL_W) / lensCellWidth(432, 20))).toBeGreaterThanOrEqual(8);
+    expect(lensCellWidth(432, 4)).toBe(CELL_W); // few positions: no need to narrow
+    const w = lensCellWidth(600, 20);
+    expect(w).toBeGreaterThanOrEqual(MIN_CELL_W);
+    expect(w).toBeLessThanOrEqual(CELL_W);
+    expect(cellChars(CELL_W)).toBe(8);
+    expect(cellChars(MIN_CELL_W)).toBe(5);
+  });
+
+  it("draws and hit-tests with the narrow width", () => {
+    const ops = lensOps(frame({ cellW: MIN_CELL_W, token: 1 }));
+    const cells = ops.filter((o) => o.op === "rect" && o.w === MIN_CELL_W - 1);
+    expect(cells.map((o) => o.x).slice(0, 3)).toEqual([LABEL_W, LABEL_W + MIN_CELL_W, LABEL_W + 2 * MIN_CELL_W]);
+    expect(ops.find((o) => o.op === "stroke" && o.color === "A" && o.y === HEADER_H + 1)).toMatchObject({ x: LABEL_W + MIN_CELL_W + 1, w: MIN_CELL_W - 2 });
+    expect(lensCellAt(LABEL_W + MIN_CELL_W * 2 + 1, HEADER_H + 1, 2, 3, MIN_CELL_W)).toEqual({ layer: 0, position: 2 });
+    expect(lensViewport(2000, 0, 3, 2, MIN_CELL_W).width).toBe(LABEL_W + 3 * MIN_CELL_W);
   });
 });

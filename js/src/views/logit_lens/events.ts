@@ -13,6 +13,8 @@ export interface LensContext {
   positions: readonly string[];
   layers(): number;
   nPos(): number;
+  /** The cell width now. */
+  cellW(): number;
   /** Layers of the shown stack (a click selects at most its last layer). */
   stackLayers: number;
   /** Redraw on the next frame. */
@@ -24,7 +26,7 @@ export interface LensContext {
 export function bindLensEvents(d: LensDom, store: Store, st: LensState, c: LensContext): (() => void)[] {
   const cellOf = (e: MouseEvent) => {
     const r = d.stage.getBoundingClientRect();
-    return lensCellAt(e.clientX - r.left, e.clientY - r.top, c.layers(), c.nPos());
+    return lensCellAt(e.clientX - r.left, e.clientY - r.top, c.layers(), c.nPos(), c.cellW());
   };
   const move = (e: MouseEvent) => {
     const cell = cellOf(e);

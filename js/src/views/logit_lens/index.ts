@@ -16,7 +16,7 @@ import { paint } from "../common/paint";
 import { buildLensDom, renderHeader, sizeStage, type LensDom } from "./dom";
 import { lensOps, lensReadout, lensViewport, scrollForToken } from "./draw";
 import { bindLensEvents, type LensState } from "./events";
-import { CELL_W, LABEL_W, readLens, type LensTable } from "./layout";
+import { LABEL_W, lensCellWidth, readLens, type LensTable } from "./layout";
 
 /** The status line: no unembedding, the reply's state, or nothing once the table is in. */
 function setStatus(d: LensDom, hasLens: boolean, table: LensTable | null, st: { state: string; message?: string }): void {
@@ -44,30 +44,31 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const box = scrollBox(d.scroll);
   const sized = () => box.get();
   const viewportW = () => sized().width || 640;
-  const colWindow = () => visibleWindow(Math.max(0, sized().left - LABEL_W), viewportW(), CELL_W, nPos(), 2, 640);
-  const header = () => renderHeader(d, positions, colWindow(), store.get().token);
+  const cellW = () => lensCellWidth(viewportW(), nPos());
+  const colWindow = () => visibleWindow(Math.max(0, sized().left - LABEL_W), viewportW(), cellW(), nPos(), 2, 640);
+  const header = () => renderHeader(d, positions, colWindow(), store.get().token, cellW());
 
   const draw = () => {
     const s = store.get();
     st.table = readLens(replies.get(key));
-    sizeStage(d, nPos(), layersOf());
+    sizeStage(d, nPos(), layersOf(), cellW());
     header();
     setStatus(d, meta.has_logit_lens, st.table, replies.state(key));
     const theme = themes.get();
-    const vp = lensViewport(viewportW(), sized().left, nPos(), layersOf());
+    const vp = lensViewport(viewportW(), sized().left, nPos(), layersOf(), cellW());
     d.canvas.style.left = `${vp.left}px`;
     const ctx = sizeCanvas(d.canvas, vp.width, vp.height);
     if (!ctx) return;
     if (!lut || lut.bg !== theme.bg) lut = { bg: theme.bg, lut: colorLut((t) => sequentialColor(t, theme.bgRgb)) };
     const token = activeToken(s, nPos(), null);
-    paint(ctx, lensOps({ ...vp, table: st.table, layers: layersOf(), cols: colWindow(), layer: s.layer, token, hover: st.hover, theme, lut: lut.lut }));
+    paint(ctx, lensOps({ ...vp, table: st.table, layers: layersOf(), cols: colWindow(), cellW: cellW(), layer: s.layer, token, hover: st.hover, theme, lut: lut.lut }));
     d.readout.textContent = lensReadout(st.table, s.layer, token);
     if (st.table) data.drawn("logit_lens", s.layer);
   };
   const sched = frameScheduler(win, draw);
 
   const scrollToToken = (token: number) => {
-    const next = scrollForToken(sized(), viewportW(), token);
+    const next = scrollForToken(sized(), viewportW(), token, cellW());
     if (next === null) return;
     d.scroll.scrollLeft = next;
     box.setLeft(d.scroll.scrollLeft);
@@ -76,6 +77,7 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     positions,
     layers: layersOf,
     nPos,
+    cellW,
     stackLayers: data.stack.n_layers,
     changed: () => sched.schedule(),
     scrolled: (left) => {
