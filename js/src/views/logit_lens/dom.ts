@@ -49,7 +49,8 @@ export function renderHeader(d: LensDom, positions: readonly string[], w: { star
       b.style.left = `${LABEL_W + p * cellW}px`;
       b.style.width = `${cellW - 2}px`;
     }
-    if ((p < w.start || p >= w.end) && doc.activeElement !== b) {
+    // Out of view, or laid out for another width (its text is cut for that width): rebuilt below.
+    if ((resized || p < w.start || p >= w.end) && doc.activeElement !== b) {
       b.remove();
       d.shown.delete(p);
     }
