@@ -7,7 +7,7 @@
 import { colorLut, sequentialColor } from "../../colors";
 import { requestKey } from "../../replies";
 import type { Store } from "../../store";
-import { watchTheme } from "../../theme";
+import { watchTheme, type Theme } from "../../theme";
 import type { ViewHandle } from "../../types";
 import { activeToken, frameScheduler, onResize, scrollBox, pendingText, replySignature, sizeCanvas, themeReader, whenChanged, type ViewData, viewHandle } from "../common/index";
 import { setStatusLine } from "../common/dom";
@@ -28,6 +28,12 @@ function setStatus(d: LensDom, hasLens: boolean, table: LensTable | null, st: { 
   setStatusLine(d.status, text, state);
 }
 
+/** The probability colour scale of a theme, made again only when the background changes. */
+function lutCache(): (theme: Theme) => Uint8ClampedArray {
+  let c: { bg: string; lut: Uint8ClampedArray } | null = null;
+  return (theme) => (c && c.bg === theme.bg ? c : (c = { bg: theme.bg, lut: colorLut((t) => sequentialColor(t, theme.bgRgb)) })).lut;
+}
+
 export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle {
   const win = el.ownerDocument.defaultView;
   const { replies, meta } = data;
@@ -36,16 +42,15 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
   const key = requestKey("logit_lens", stack);
   const d = buildLensDom(el);
   const st: LensState = { table: null, hover: null };
-  let lut: { bg: string; lut: Uint8ClampedArray } | null = null;
+  const lutOf = lutCache();
   const themes = themeReader(d.section);
 
   const layersOf = () => st.table?.layers ?? meta.stacks.find((s) => s.name === stack)?.n_layers ?? meta.n_layers;
   const nPos = () => st.table?.positions ?? positions.length;
   const box = scrollBox(d.scroll);
-  const sized = () => box.get();
-  const viewportW = () => sized().width || 640;
+  const viewportW = () => box.get().width || 640;
   const cellW = () => lensCellWidth(viewportW(), nPos());
-  const colWindow = () => visibleWindow(Math.max(0, sized().left - LABEL_W), viewportW(), cellW(), nPos(), 2, 640);
+  const colWindow = () => visibleWindow(Math.max(0, box.get().left - LABEL_W), viewportW(), cellW(), nPos(), 2, 640);
   const header = () => renderHeader(d, positions, colWindow(), store.get().token, cellW());
 
   const draw = () => {
@@ -55,20 +60,19 @@ export function mount(el: HTMLElement, store: Store, data: ViewData): ViewHandle
     header();
     setStatus(d, meta.has_logit_lens, st.table, replies.state(key));
     const theme = themes.get();
-    const vp = lensViewport(viewportW(), sized().left, nPos(), layersOf(), cellW());
+    const vp = lensViewport(viewportW(), box.get().left, nPos(), layersOf(), cellW());
     d.canvas.style.left = `${vp.left}px`;
     const ctx = sizeCanvas(d.canvas, vp.width, vp.height);
     if (!ctx) return;
-    if (!lut || lut.bg !== theme.bg) lut = { bg: theme.bg, lut: colorLut((t) => sequentialColor(t, theme.bgRgb)) };
     const token = activeToken(s, nPos(), null);
-    paint(ctx, lensOps({ ...vp, table: st.table, layers: layersOf(), cols: colWindow(), cellW: cellW(), layer: s.layer, token, hover: st.hover, theme, lut: lut.lut }));
+    paint(ctx, lensOps({ ...vp, table: st.table, layers: layersOf(), cols: colWindow(), cellW: cellW(), layer: s.layer, token, hover: st.hover, theme, lut: lutOf(theme) }));
     d.readout.textContent = lensReadout(st.table, s.layer, token);
     if (st.table) data.drawn("logit_lens", s.layer);
   };
   const sched = frameScheduler(win, draw);
 
   const scrollToToken = (token: number) => {
-    const next = scrollForToken(sized(), viewportW(), token, cellW());
+    const next = scrollForToken(box.get(), viewportW(), token, cellW());
     if (next === null) return;
     d.scroll.scrollLeft = next;
     box.setLeft(d.scroll.scrollLeft);
