@@ -6,7 +6,9 @@
 import widget from "../src/index";
 import { createMemoryModel, type MemoryModel } from "../src/memory-model";
 import { requestKey } from "../src/replies";
-import { DEV_TOKENS, devMeta, inlineReply, replyMessage, syntheticArrays } from "./synthetic";
+import { answerRequests, DEV_TOKENS, devMeta, inlineReply, replyMessage, syntheticArrays } from "./synthetic";
+
+const RERUNS = ["attribution", "attribution_matrix", "ablation", "edit", "compare", "compare_attribution"];
 
 const params = new URLSearchParams(location.search);
 const nTokens = Number(params.get("n") ?? DEV_TOKENS.length);
@@ -48,6 +50,8 @@ function makeModel(name: string, nLayers: number, nHeads: number, kvHeads: numbe
       onSend(content, model) {
         const c = content as { kind?: string; what?: string; stack?: string; layer?: number; neuron?: number; id?: number };
         if (!kernel || c.kind !== "request" || !c.what) return;
+        // Reruns carry their parameters in the key: answer them by id, as the kernel does.
+        if (RERUNS.includes(c.what)) return answerRequests(o)(content, model);
         const key = requestKey(c.what, c.stack ?? "self", c.layer, c.neuron);
         setTimeout(() => {
           if (c.layer !== undefined && c.layer >= nLayers) {

@@ -35,6 +35,9 @@ SETS = {
     "neuron": "neuron",
     "logit_lens": "logit_lens",
     "mlp": "mlp",
+    "attribution": "attribution",
+    "ablation": "ablation",
+    "compare": "compare",
     "head+logit_lens": "head,logit_lens",
     "model+neuron": "model,neuron",
 }

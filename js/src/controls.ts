@@ -51,26 +51,17 @@ export function mountLayerSlider(el: HTMLElement, store: Store, nLayers: number)
   };
 }
 
-export function mountHeadToggles(el: HTMLElement, store: Store, nHeads: number): () => void {
+/** The head toggles' DOM: one button (swatch, number) per head, "Show all" / "Hide all", a hint. */
+function buildHeadToggles(el: HTMLElement, nHeads: number) {
   const doc = el.ownerDocument;
   const wrap = h(doc, "div", { class: "al-heads", role: "group", "aria-label": "heads" });
   const title = h(doc, "span", { class: "al-heads-title" }, "Heads");
   const list = h(doc, "div", { class: "al-heads-list" });
   const all = h(doc, "button", { type: "button", class: "al-btn al-btn-small", "data-control": "heads-all" });
-  const hint = h(
-    doc,
-    "span",
-    { class: "al-hint al-heads-hint" },
-    "click a head to show or hide it; double-click or Alt+click to show only that head",
-  );
+  const hint = h(doc, "span", { class: "al-hint al-heads-hint" }, "click a head to show or hide it; double-click or Alt+click to show only that head");
   const buttons: HTMLButtonElement[] = [];
   for (let i = 0; i < nHeads; i++) {
-    const b = h(doc, "button", {
-      type: "button",
-      class: "al-head-toggle",
-      "data-control": "head",
-      "data-head": String(i),
-    });
+    const b = h(doc, "button", { type: "button", class: "al-head-toggle", "data-control": "head", "data-head": String(i) });
     const sw = h(doc, "span", { class: "al-swatch", "aria-hidden": "true" });
     const num = h(doc, "span", { class: "al-head-num", "aria-hidden": "true" }, String(i));
     b.append(sw, num);
@@ -79,6 +70,18 @@ export function mountHeadToggles(el: HTMLElement, store: Store, nHeads: number):
   }
   wrap.append(title, list, all, hint);
   el.append(wrap);
+  return { wrap, list, all, buttons };
+}
+
+/** A head toggle's label and title. */
+export function headToggleText(i: number, on: boolean): { label: string; title: string } {
+  const state = on ? "shown" : "hidden";
+  return { label: `head ${i}, ${state}`, title: `head ${i} (${state}): click to ${on ? "hide" : "show"}, double-click to show only this head` };
+}
+
+export function mountHeadToggles(el: HTMLElement, store: Store, nHeads: number): () => void {
+  const doc = el.ownerDocument;
+  const { wrap, list, all, buttons } = buildHeadToggles(el, nHeads);
 
   // Head colours depend on the background (light / dark palette): set now and on theme changes.
   const paint = () => {
@@ -91,9 +94,10 @@ export function mountHeadToggles(el: HTMLElement, store: Store, nHeads: number):
     const shown = new Set(store.get().heads);
     buttons.forEach((b, i) => {
       const on = shown.has(i);
+      const t = headToggleText(i, on);
       b.setAttribute("aria-pressed", on ? "true" : "false");
-      b.setAttribute("aria-label", `head ${i}, ${on ? "shown" : "hidden"}`);
-      b.title = `head ${i} (${on ? "shown" : "hidden"}): click to ${on ? "hide" : "show"}, double-click to show only this head`;
+      b.setAttribute("aria-label", t.label);
+      b.title = t.title;
     });
     const everything = shown.size >= nHeads;
     all.textContent = everything ? "Hide all" : "Show all";

@@ -4,6 +4,7 @@ import type { Selection, Store } from "../../store";
 import type { AttentionSource, LayerState, Meta, StackMeta, ViewHandle } from "../../types";
 import { readTheme, type Theme } from "../../theme";
 import { canvasScale } from "./geometry";
+import { setStatusLine } from "./dom";
 
 export interface ViewData {
   meta: Meta;
@@ -159,6 +160,50 @@ export function viewHandle(section: HTMLElement, sched: { cancel(): void }, clea
       sched.cancel();
       for (const fn of cleanups.splice(0)) fn();
       section.remove();
+    },
+  };
+}
+
+/** Call `fn` when `el` changes size (a ResizeObserver); returns the cleanup (a no-op without one). */
+export function onResize(el: Element, fn: () => void): () => void {
+  const win = el.ownerDocument.defaultView;
+  if (!win || typeof win.ResizeObserver !== "function") return () => {};
+  const ro = new win.ResizeObserver(() => fn());
+  ro.observe(el);
+  return () => ro.disconnect();
+}
+
+/** Whether this window can report size changes (else sizes are read again on every draw). */
+export const canObserveResize = (win: (Window & typeof globalThis) | null): boolean => Boolean(win && typeof win.ResizeObserver === "function");
+
+/** Show a reply's state on a status line (empty once ready); returns whether it is ready. */
+export function showState(status: HTMLElement, st: { state: string; message?: string }, what: string): boolean {
+  const ready = st.state === "ready";
+  setStatusLine(status, ready ? "" : pendingText(st, what), st.state);
+  return ready;
+}
+
+/**
+ * A scroller's width and scroll offset, read on resize / scroll rather than on every draw (a read
+ * after other views wrote to the DOM forces a layout); read live where there is no ResizeObserver.
+ */
+export function scrollBox(scroll: HTMLElement) {
+  const observed = canObserveResize(scroll.ownerDocument.defaultView);
+  const box = { width: 0, left: 0, valid: false };
+  return {
+    get(): { width: number; left: number } {
+      if (!box.valid) {
+        box.width = scroll.clientWidth;
+        box.left = scroll.scrollLeft;
+        box.valid = observed;
+      }
+      return box;
+    },
+    invalidate(): void {
+      box.valid = false;
+    },
+    setLeft(left: number): void {
+      box.left = left;
     },
   };
 }
