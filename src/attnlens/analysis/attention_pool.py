@@ -1,0 +1,88 @@
+"""Pooling attention into square cells of ``block`` × ``block`` entries, a chunk of rows at a time.
+
+The pooled grid keeps per cell the max and the sum of its entries (the mean is the sum over the
+cell's true entry count, so partial edge cells are exact). Entries a chunk leaves out (keys after a
+causal row's last allowed key) are exact zeros and cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+ChunkFn = Callable[[int, int], torch.Tensor | None]
+"""(first row, end row), relative to the pooled region → probabilities [heads, rows, width ≤ region
+width] of the region's first ``width`` keys, or None when the whole chunk is zero."""
+
+
+def cells(n: int, block: int) -> int:
+    return -(-n // block)
+
+
+def counts(n_rows: int, n_cols: int, block: int) -> torch.Tensor:
+    """Entries per cell of an n_rows × n_cols region pooled by ``block`` (edge cells are partial)."""
+    rows = torch.full((cells(n_rows, block),), float(block))
+    cols = torch.full((cells(n_cols, block),), float(block))
+    rows[-1] = n_rows - block * (len(rows) - 1)
+    cols[-1] = n_cols - block * (len(cols) - 1)
+    return rows[:, None] * cols[None, :]
+
+
+def row_step(heads: int, width: int, budget: int) -> int:
+    """Rows per chunk: a power of two (so chunks and blocks nest) with heads × rows × width float32
+    within ``budget`` bytes, at least 1."""
+    rows = max(1, budget // max(1, heads * width * 4))
+    return 1 << (rows.bit_length() - 1)
+
+
+def _pool_cols(p: torch.Tensor, block: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """[h, r, w] → max and sum over each run of ``block`` keys, [h, r, ceil(w / block)]; no copy of p."""
+    h, r, w = p.shape
+    full = w // block
+    body = p[..., : full * block].reshape(h, r, full, block)
+    mx, sm = body.amax(-1), body.sum(-1)
+    if w > full * block:
+        tail = p[..., full * block :]
+        mx = torch.cat([mx, tail.amax(-1, keepdim=True)], -1)
+        sm = torch.cat([sm, tail.sum(-1, keepdim=True)], -1)
+    return mx, sm
+
+
+def _group_rows(x: torch.Tensor, group: int, reduce: str) -> torch.Tensor:
+    """[h, r, c] → [h, ceil(r / group), c], reducing each run of ``group`` rows (zero-padded)."""
+    h, r, c = x.shape
+    n = cells(r, group)
+    if n * group > r:
+        x = torch.cat([x, x.new_zeros(h, n * group - r, c)], 1)
+    x = x.reshape(h, n, group, c)
+    return x.amax(2) if reduce == "max" else x.sum(2)
+
+
+def pool(
+    chunk: ChunkFn, n_rows: int, n_cols: int, block: int, heads: int, step: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Max and sum per cell, float32 [heads, ceil(n_rows / block), ceil(n_cols / block)], asking
+    ``chunk`` for ``step`` rows at a time (``step`` a power of two, like ``block``)."""
+    mx = torch.zeros(heads, cells(n_rows, block), cells(n_cols, block))
+    sm = torch.zeros_like(mx)
+    group = min(step, block)
+    for ra in range(0, n_rows, step):
+        p = chunk(ra, min(n_rows, ra + step))
+        if p is None:
+            continue
+        cm, cs = _pool_cols(p, block)
+        gm, gs = _group_rows(cm, group, "max"), _group_rows(cs, group, "sum")
+        a, w = ra // block, gm.shape[-1]
+        mx[:, a : a + gm.shape[1], :w] = torch.maximum(mx[:, a : a + gm.shape[1], :w], gm)
+        sm[:, a : a + gs.shape[1], :w] += gs
+    return mx, sm
+
+
+def coarsen(mx: torch.Tensor, sm: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The next level up: each cell the exact combination of a 2 × 2 group (max of maxes, sum of sums)."""
+    h, r, c = mx.shape
+    pad = (0, c % 2, 0, r % 2)
+    mx, sm = torch.nn.functional.pad(mx, pad), torch.nn.functional.pad(sm, pad)
+    shape = (h, (r + 1) // 2, 2, (c + 1) // 2, 2)
+    return mx.reshape(shape).amax((2, 4)), sm.reshape(shape).sum((2, 4))
