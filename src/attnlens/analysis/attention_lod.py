@@ -40,7 +40,7 @@ BUDGET = 64 << 20
 """Bytes of float32 scores per chunk; the pass holds a few such buffers at once."""
 POOLS = ("max", "mean")
 
-__all__ = ["TILE", "BUDGET", "LayerLod", "LayerSummary", "stored_block", "summarize", "attention_scores"]
+__all__ = ["BUDGET", "TILE", "LayerLod", "LayerSummary", "attention_scores", "stored_block", "summarize"]
 
 
 def stored_block(n_queries: int, n_keys: int, side: int = TILE) -> int:
@@ -76,15 +76,16 @@ def summarize(source: Source, budget: int = BUDGET) -> LayerSummary:
     """The pyramid and log-sum-exp of one layer, in one chunked pass over its query rows."""
     nq, nk, heads = source.n_queries, source.n_keys, source.n_heads
     finest = stored_block(nq, nk)
-    lse = torch.empty(heads, nq) if isinstance(source, QKSource) else None
+    qk = source if isinstance(source, QKSource) else None
+    lse = torch.empty(heads, nq) if qk is not None else None
 
     def chunk(ra: int, rb: int) -> torch.Tensor | None:
         end = source.key_end(rb)
         if end <= 0:
             return None
-        if lse is None:
+        if lse is None or qk is None:
             return source.probs(ra, rb, 0, end, None)
-        scores = source.scores(ra, rb, 0, end, None)
+        scores = qk.scores(ra, rb, 0, end, None)
         row_lse = torch.logsumexp(scores, -1)
         lse[:, ra:rb] = row_lse
         return scores.sub_(row_lse[..., None]).exp_()

@@ -29,6 +29,7 @@ from typing import Any
 from attnlens.capture.trace import Trace
 from attnlens.widget.session import Session
 from attnlens.widget.payloads.ablation import ablation_arrays, ablation_spec
+from attnlens.widget.payloads.attention_lod import LOD_REQUESTS
 from attnlens.widget.payloads.attribution import attribution_arrays, matrix_arrays
 from attnlens.widget.payloads.compare import compare_arrays, compare_attribution_arrays, rerun_text
 from attnlens.widget.payloads.head import attention_arrays
@@ -208,7 +209,8 @@ def parse(trace: Trace, request: dict[str, Any]) -> tuple[str, str, int | None, 
     """(what, stack, layer, neuron) of a well-formed request, else RequestError."""
     what = request.get("what")
     if what not in HANDLERS:
-        raise RequestError(f"unknown request {what!r}; the kernel answers {sorted([*HANDLERS, *RERUNS])}")
+        known = sorted([*HANDLERS, *RERUNS, *LOD_REQUESTS])
+        raise RequestError(f"unknown request {what!r}; the kernel answers {known}")
     stack = _stack_field(trace, request)
     _, needs_layer, needs_neuron = HANDLERS[what]
     layer = _int_field(request, "layer", trace.stack(stack).n_layers) if needs_layer else None
@@ -232,6 +234,9 @@ def answer(
                 return {**kept, "id": request.get("id")}, kept_buffers
             arrays, data = work()
             remember = session
+        elif isinstance(what, str) and what in LOD_REQUESTS:
+            key, lod_work = LOD_REQUESTS[what](trace, request)
+            arrays, data = lod_work()
         else:
             what, stack, layer, neuron = parse(trace, request)
             key = request_key(what, stack, layer, neuron)
