@@ -85,7 +85,7 @@ EXACT = dict(rtol=2e-5, atol=1e-6)  # float32 exp(score − lse): relative error
 
 def check_exact(trace: al.Trace, layer: int, stack: str | None = None) -> None:
     a = reference(trace, layer, stack)
-    heads, nq, nk = a.shape
+    _, nq, nk = a.shape
     for i in (0, 1, nq // 2, nq - 1):
         np.testing.assert_allclose(trace.attention_row(layer, i, "query", stack=stack), a[:, i], **EXACT)
     for j in (0, nk // 3, nk - 1):

@@ -49,18 +49,17 @@ def attention_scores(
     r0, r1 = rows if rows is not None else (0, q_len)
     c0, c1 = cols if cols is not None else (0, k_len)
     group = n_heads // kv_heads
-    q = query[:, r0:r1] if heads is None else query[list(heads), r0:r1]
+    q = (query[:, r0:r1] if heads is None else query[list(heads), r0:r1]).float() * scaling  # [h, rows, d]
     k = key[:, c0:c1]
     if heads is None and group > 1:  # [kv, group·rows, d] @ [kv, d, cols]: no copy of the keys
-        scores = torch.matmul(q.float().reshape(kv_heads, group * (r1 - r0), -1), k.float().transpose(-1, -2))
+        scores = torch.matmul(q.reshape(kv_heads, group * (r1 - r0), -1), k.float().transpose(-1, -2))
         scores = scores.reshape(n_heads, r1 - r0, c1 - c0)
     else:
         if group > 1:
             k = k[torch.as_tensor(list(heads or range(n_heads))) // group]  # type: ignore[arg-type]
         elif heads is not None:
             k = k[list(heads)]
-        scores = torch.matmul(q.float(), k.float().transpose(-1, -2))
-    scores = scores.mul_(scaling)
+        scores = torch.matmul(q, k.float().transpose(-1, -2))
     if softcap is not None:
         scores = torch.tanh(scores / softcap).mul_(softcap)
     pick = torch.as_tensor(list(heads)) if heads is not None else None
@@ -73,9 +72,13 @@ def attention_scores(
         else:
             scores = scores.add_(block.float())
     elif causal:
-        # key j is allowed for query i when j ≤ i + (k_len − q_len), in absolute positions
-        allowed = torch.arange(c0, c1)[None, :] <= torch.arange(r0, r1)[:, None] + (k_len - q_len)
-        scores = scores.masked_fill_(~allowed, float("-inf"))
+        # key j is allowed for query i when j ≤ i + (k_len − q_len): only keys after the first row's
+        # last allowed key need masking
+        offset = k_len - q_len
+        lo = max(c0, r0 + offset + 1)
+        if lo < c1:
+            allowed = torch.arange(lo, c1)[None, :] <= torch.arange(r0, r1)[:, None] + offset
+            scores[..., lo - c0 :].masked_fill_(~allowed, float("-inf"))
     return scores
 
 

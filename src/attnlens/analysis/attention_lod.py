@@ -86,9 +86,11 @@ def summarize(source: Source, budget: int = BUDGET) -> LayerSummary:
         if lse is None or qk is None:
             return source.probs(ra, rb, 0, end, None)
         scores = qk.scores(ra, rb, 0, end, None)
-        row_lse = torch.logsumexp(scores, -1)
-        lse[:, ra:rb] = row_lse
-        return scores.sub_(row_lse[..., None]).exp_()
+        peak = scores.amax(-1, keepdim=True)  # a fully masked row: -inf, so NaN from here on
+        scores = scores.sub_(peak).exp_()
+        total = scores.sum(-1, keepdim=True)
+        lse[:, ra:rb] = (peak + total.log())[..., 0]
+        return scores.div_(total)
 
     mx, sm = pool(chunk, nq, nk, finest, heads, row_step(heads, nk, budget))
     summary = LayerSummary(nq, nk, finest, lse)

@@ -38,6 +38,8 @@ def row_step(heads: int, width: int, budget: int) -> int:
 
 def _pool_cols(p: torch.Tensor, block: int) -> tuple[torch.Tensor, torch.Tensor]:
     """[h, r, w] → max and sum over each run of ``block`` keys, [h, r, ceil(w / block)]; no copy of p."""
+    if block == 1:
+        return p, p
     h, r, w = p.shape
     full = w // block
     body = p[..., : full * block].reshape(h, r, full, block)
@@ -51,6 +53,8 @@ def _pool_cols(p: torch.Tensor, block: int) -> tuple[torch.Tensor, torch.Tensor]
 
 def _group_rows(x: torch.Tensor, group: int, reduce: str) -> torch.Tensor:
     """[h, r, c] → [h, ceil(r / group), c], reducing each run of ``group`` rows (zero-padded)."""
+    if group == 1:
+        return x
     h, r, c = x.shape
     n = cells(r, group)
     if n * group > r:
@@ -65,7 +69,7 @@ def pool(
     """Max and sum per cell, float32 [heads, ceil(n_rows / block), ceil(n_cols / block)], asking
     ``chunk`` for ``step`` rows at a time (``step`` a power of two, like ``block``)."""
     mx = torch.zeros(heads, cells(n_rows, block), cells(n_cols, block))
-    sm = torch.zeros_like(mx)
+    sm = mx if block == 1 else torch.zeros_like(mx)  # a cell of one entry: its max is its sum
     group = min(step, block)
     for ra in range(0, n_rows, step):
         p = chunk(ra, min(n_rows, ra + step))
@@ -73,16 +77,28 @@ def pool(
             continue
         cm, cs = _pool_cols(p, block)
         gm, gs = _group_rows(cm, group, "max"), _group_rows(cs, group, "sum")
-        a, w = ra // block, gm.shape[-1]
-        mx[:, a : a + gm.shape[1], :w] = torch.maximum(mx[:, a : a + gm.shape[1], :w], gm)
-        sm[:, a : a + gs.shape[1], :w] += gs
+        rows, w = slice(ra // block, ra // block + gm.shape[1]), gm.shape[-1]
+        if step >= block:  # every cell row lies in this chunk alone
+            mx[:, rows, :w] = gm
+            if sm is not mx:
+                sm[:, rows, :w] = gs
+        else:  # a cell row spans several chunks
+            mx[:, rows, :w] = torch.maximum(mx[:, rows, :w], gm)
+            sm[:, rows, :w] += gs
     return mx, sm
+
+
+def _halve(x: torch.Tensor, op: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """[h, r, c] → [h, ceil(r/2), ceil(c/2)]: ``op`` of each 2 × 2 group (zero-padded at odd edges)."""
+    h, r, c = x.shape
+    if r % 2:
+        x = torch.cat([x, x.new_zeros(h, 1, c)], 1)
+    x = op(x[:, 0::2], x[:, 1::2])
+    if c % 2:
+        x = torch.cat([x, x.new_zeros(h, x.shape[1], 1)], 2)
+    return op(x[:, :, 0::2], x[:, :, 1::2])
 
 
 def coarsen(mx: torch.Tensor, sm: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The next level up: each cell the exact combination of a 2 × 2 group (max of maxes, sum of sums)."""
-    h, r, c = mx.shape
-    pad = (0, c % 2, 0, r % 2)
-    mx, sm = torch.nn.functional.pad(mx, pad), torch.nn.functional.pad(sm, pad)
-    shape = (h, (r + 1) // 2, 2, (c + 1) // 2, 2)
-    return mx.reshape(shape).amax((2, 4)), sm.reshape(shape).sum((2, 4))
+    return _halve(mx, torch.maximum), _halve(sm, torch.add)
