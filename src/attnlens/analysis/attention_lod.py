@@ -165,8 +165,11 @@ class LayerLod:
         col = _in_range(col, f"tile col at block {block}", cells(nk, span))
         return row * span, min(nq, (row + 1) * span), col * span, min(nk, (col + 1) * span)
 
-    def tile(self, heads: list[int] | None, pool_name: str, block: int, row: int, col: int) -> np.ndarray:
-        """Per-head pooled tile, float32 [len(heads) or H, cells_r, cells_c]."""
+    def tile(
+        self, heads: list[int] | None, pool_name: str, block: int, row: int, col: int, per_head: bool = True
+    ) -> np.ndarray:
+        """Pooled tile per head, float32 [len(heads) or H, cells_r, cells_c], or (``per_head``
+        False) its mean over those heads, [cells_r, cells_c]."""
         if pool_name not in POOLS:
             raise ValueError(f"pool must be 'max' or 'mean', got {pool_name!r}")
         heads = self.check_heads(heads)
@@ -174,13 +177,14 @@ class LayerLod:
         summary = self.summary
         if block >= summary.finest:
             level = summary.levels[min(block, summary.coarsest)][POOLS.index(pool_name)]
-            picked = level if heads is None else level[heads]
-            return picked.float().numpy()  # a stored level's grid is one tile: (row, col) == (0, 0)
-        return self._tile_on_demand(heads, pool_name, block, r0, r1, c0, c1)
+            picked = (level if heads is None else level[heads]).float()  # a stored grid is one tile: (0, 0)
+        else:
+            picked = self._tile_on_demand(heads, pool_name, block, r0, r1, c0, c1)
+        return (picked if per_head else picked.mean(0)).numpy()
 
     def _tile_on_demand(
         self, heads: list[int] | None, pool_name: str, block: int, r0: int, r1: int, c0: int, c1: int
-    ) -> np.ndarray:
+    ) -> torch.Tensor:
         source = self.source
 
         def chunk(ra: int, rb: int) -> torch.Tensor | None:
@@ -189,7 +193,7 @@ class LayerLod:
 
         n_heads = source.n_heads if heads is None else len(heads)
         mx, sm = pool(chunk, r1 - r0, c1 - c0, block, n_heads, row_step(n_heads, c1 - c0, self.budget))
-        return (mx if pool_name == "max" else sm / counts(r1 - r0, c1 - c0, block)).numpy()
+        return mx if pool_name == "max" else sm / counts(r1 - r0, c1 - c0, block)
 
     def top_keys(self, start: int, count: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per head and query row in [start, start + count): the k' = min(k, Nk) keys of largest

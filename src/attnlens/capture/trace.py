@@ -366,8 +366,7 @@ class Trace:
         """Tile (row, col) of ``block`` × ``block`` cells (up to 512 × 512 cells), float32: per cell
         the mean over ``heads`` (None: all) of each head's max or mean over the cell's entries, or
         each head's own plane with ``per_head`` ([heads, cells_r, cells_c])."""
-        tile = self.layer_lod(layer, stack).tile(heads, pool, block, row, col)
-        return tile if per_head else tile.mean(0)
+        return self.layer_lod(layer, stack).tile(heads, pool, block, row, col, per_head)
 
     def attention_rows(
         self, layer: int, start: int, count: int = 64, k: int = 8, stack: str | None = None
