@@ -174,7 +174,7 @@ def main() -> None:
         mode, family, n = args.worker
         worker(mode, family, int(n), args.threads, args.repeats)
         return
-    print(environment())
+    print(environment() + f"; workers use {args.threads} torch thread(s)")
     print("model | tokens | forward s | trace s | summaries s | (trace+summaries)/forward | forward peak MiB | "
           "trace peak MiB | trace+summaries peak MiB | ratio | summaries MiB | tile 512² ms | overview ms | "
           "row ms | cell ms | rows 64×8 ms | bytes per layer change")

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from attnlens.analysis.attention import attention_scores
-from attnlens.analysis.attention_pool import cells, coarsen, counts, pool, row_step
+from attnlens.analysis.attention_pool import Chunk, cells, coarsen, counts, pool, row_step
 from attnlens.analysis.attention_source import DenseSource, QKSource, Source
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def summarize(source: Source, budget: int = BUDGET) -> LayerSummary:
     qk = source if isinstance(source, QKSource) else None
     lse = torch.empty(heads, nq) if qk is not None else None
 
-    def chunk(ra: int, rb: int) -> torch.Tensor | None:
+    def chunk(ra: int, rb: int) -> Chunk:
         end = source.key_end(rb)
         if end <= 0:
             return None
@@ -90,7 +90,7 @@ def summarize(source: Source, budget: int = BUDGET) -> LayerSummary:
         scores = scores.sub_(peak).exp_()
         total = scores.sum(-1, keepdim=True)
         lse[:, ra:rb] = (peak + total.log())[..., 0]
-        return scores.div_(total)
+        return scores, total
 
     mx, sm = pool(chunk, nq, nk, finest, heads, row_step(heads, nk, budget))
     summary = LayerSummary(nq, nk, finest, lse)
@@ -252,7 +252,10 @@ class LayerLod:
 
 def _stable_top_k(p: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Top k along the last axis, largest first, ties broken by the smaller index (exactly)."""
-    kth = torch.topk(p, k, dim=-1).values[..., -1:]
+    values, index = torch.topk(p, k, dim=-1)
+    kth = values[..., -1:]
+    if not bool(((p >= kth).sum(-1) > k).any() or torch.isnan(kth).any()):  # no tie at the k-th value
+        return _by_weight(p, index.sort(-1).values)
     above = p > kth
     tied = p == kth
     need = k - above.sum(-1, keepdim=True)
@@ -260,7 +263,11 @@ def _stable_top_k(p: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     nan_rows = torch.isnan(kth)  # a fully masked row: every weight NaN; its first k keys
     if bool(nan_rows.any()):
         take = take | (nan_rows & (torch.arange(p.shape[-1]) < k))
-    index = take.nonzero()[:, -1].reshape(*p.shape[:-1], k)
+    return _by_weight(p, take.nonzero()[:, -1].reshape(*p.shape[:-1], k))
+
+
+def _by_weight(p: torch.Tensor, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keys ``index`` (ascending) ordered by weight, largest first; equal weights keep key order."""
     weight = p.gather(-1, index)
     order = torch.sort(weight, dim=-1, descending=True, stable=True).indices
     return index.gather(-1, order), weight.gather(-1, order)

@@ -11,9 +11,11 @@ from collections.abc import Callable
 
 import torch
 
-ChunkFn = Callable[[int, int], torch.Tensor | None]
+Chunk = torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
+ChunkFn = Callable[[int, int], Chunk]
 """(first row, end row), relative to the pooled region → probabilities [heads, rows, width ≤ region
-width] of the region's first ``width`` keys, or None when the whole chunk is zero."""
+width] of the region's first ``width`` keys, or (unnormalised weights, each row's divisor [heads,
+rows, 1]), or None when the whole chunk is zero. Dividing after pooling the keys saves a pass."""
 
 
 def cells(n: int, block: int) -> int:
@@ -72,10 +74,15 @@ def pool(
     sm = mx if block == 1 else torch.zeros_like(mx)  # a cell of one entry: its max is its sum
     group = min(step, block)
     for ra in range(0, n_rows, step):
-        p = chunk(ra, min(n_rows, ra + step))
-        if p is None:
+        got = chunk(ra, min(n_rows, ra + step))
+        if got is None:
             continue
+        p, divisor = got if isinstance(got, tuple) else (got, None)
+        if divisor is not None and block == 1:
+            p, divisor = p.div_(divisor), None
         cm, cs = _pool_cols(p, block)
+        if divisor is not None:  # max and sum of a row's weights over / its divisor, as over weights
+            cm, cs = cm / divisor, cs / divisor
         gm, gs = _group_rows(cm, group, "max"), _group_rows(cs, group, "sum")
         rows, w = slice(ra // block, ra // block + gm.shape[1]), gm.shape[-1]
         if step >= block:  # every cell row lies in this chunk alone
