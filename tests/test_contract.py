@@ -20,7 +20,10 @@ from attnlens.widget.wire import SAVED
 RAW = json.loads((pathlib.Path(al.__file__).parent / "contract.json").read_text(encoding="utf-8"))
 
 # A valid value per field type (for the bundled model's trace), and values the kernel must refuse.
-GOOD = {"layer": 1, "int": 2, "text": "x", "method": "saliency", "pairs": [[0, 1]], "ablation_mode": "mean"}
+GOOD = {"layer": 1, "int": 2, "text": "x", "method": "saliency", "pairs": [[0, 1]], "ablation_mode": "mean",
+        "heads": [0, 1], "power_of_two": 2}
+# Fields whose valid range depends on the others (level-of-detail tiles and aligned row windows).
+GOOD_BY_NAME = {"start": 0, "row": 0, "col": 0}
 BAD = {
     "layer": [99, -1, "1", None, True],
     "int": [-1, 1 << 40, "2", None, 1.5],
@@ -29,6 +32,9 @@ BAD = {
     "pairs": ["0,1", [[0]], [["a", 1]], 5],
     "ablation_mode": ["half", 3],
     "version": [None, 99, "1"],
+    "choice": ["sum", 3, None],
+    "heads": [[], [0, 99], [1, 0], "0", None],
+    "power_of_two": [3, 0, -2, "2", None],
 }
 
 
@@ -73,7 +79,10 @@ def lens(bundled, bundled_tokenizer):
 
 
 def _request(kind: str, version: int) -> dict:
-    fields = {f.name: GOOD.get(f.type, version) for f in contract.REQUESTS[kind].fields}
+    fields = {
+        f.name: GOOD_BY_NAME.get(f.name, f.values[0] if f.values else GOOD.get(f.type, version))
+        for f in contract.REQUESTS[kind].fields
+    }
     return {"kind": "request", "what": kind, "stack": "self", "id": 1, **fields}
 
 

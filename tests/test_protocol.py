@@ -33,7 +33,8 @@ def test_thumbnails_keep_each_heads_peak(trace) -> None:
     assert out.shape == (3, 8, min(n, 32), min(n, 32))
     assert np.allclose(out.max(axis=(-2, -1)), 1.0)  # scaled per head to the full range
     expected = pool_max(trace.attention(1)[3], 32)
-    np.testing.assert_allclose(out[1, 3], expected / expected.max(), atol=0.5 / 255 + 1e-6)
+    # read from the layer's float16 pyramid: half a uint8 step plus float16 rounding (2⁻¹¹ relative)
+    np.testing.assert_allclose(out[1, 3], expected / expected.max(), atol=0.5 / 255 + 1e-3)
 
 
 def test_pool_max_reference() -> None:

@@ -11,6 +11,7 @@ import torch
 
 from attnlens.analysis import attribution
 from attnlens.analysis.attention import attention_from_qk
+from attnlens.analysis.attention_lod import LayerLod, LayerSummary
 from attnlens.capture import interventions
 from attnlens.capture.model_run import ModelRun
 
@@ -90,6 +91,7 @@ class Trace:
     _unembed: Unembedder | None = field(default=None, repr=False)
     _decode: Callable[[list[int]], list[str]] | None = field(default=None, repr=False)
     _cache: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False)
+    _lod: dict[tuple[str, int], LayerLod] = field(default_factory=dict, repr=False)  # LayerLod per (stack, layer)
 
     def __repr__(self) -> str:
         return (
@@ -391,6 +393,68 @@ class Trace:
         """The same input rerun with these heads' outputs and MLP neurons zeroed (or set to their
         mean over positions, ``mode="mean"``): a new Trace."""
         return interventions.ablate(self, heads or [], neurons or [], mode, stack)
+
+
+    # --- level-of-detail attention (analysis/attention_lod.py) -----------------------------------
+    # Each layer's summary (per-row log-sum-exp + pooled pyramid, ~heads × 1.4 MB) is computed once,
+    # lazily on a layer's first use, or for every layer by ``summarize()``; it is kept with the
+    # trace, outside the 2-entry cache of full layers.
+    def layer_lod(self, layer: int, stack: str | None = None) -> LayerLod:
+        """The ``LayerLod`` of one layer: tiles, top keys, rows and cells without an N × N array."""
+        st = self.stack(stack)
+        layer = self._check_layer(layer, st)
+        lod = self._lod.get((st.name, layer))
+        if lod is None:
+            if st.layers is not None:
+                lod = LayerLod.from_inputs(st.layers[layer])
+            else:
+                lod = LayerLod.from_weights(st.eager[layer])  # type: ignore[index]
+            self._lod[(st.name, layer)] = lod
+        return lod
+
+    def attention_summary(self, layer: int, stack: str | None = None) -> LayerSummary:
+        """One layer's ``LayerSummary``: levels {block: (max, mean)} float16 [heads, Nq/b, Nk/b] and
+        the per-row log-sum-exp; computed on first use, then kept."""
+        return self.layer_lod(layer, stack).summary
+
+    def summarize(self, stack: str | None = None) -> None:
+        """Compute every layer's summary now (all stacks unless ``stack``), so that no later
+        interaction pays for a full pass; the Lens calls it at display for long inputs."""
+        for name in [stack] if stack else list(self.stacks):
+            for layer in range(self.stack(name).n_layers):
+                self.attention_summary(layer, name)
+
+    def attention_tile(
+        self,
+        layer: int,
+        heads: list[int] | None = None,
+        pool: str = "max",
+        block: int = 1,
+        row: int = 0,
+        col: int = 0,
+        stack: str | None = None,
+        per_head: bool = False,
+    ) -> np.ndarray:
+        """Tile (row, col) of ``block`` × ``block`` cells (up to 512 × 512 cells), float32: per cell
+        the mean over ``heads`` (None: all) of each head's max or mean over the cell's entries, or
+        each head's own plane with ``per_head`` ([heads, cells_r, cells_c])."""
+        return self.layer_lod(layer, stack).tile(heads, pool, block, row, col, per_head)
+
+    def attention_rows(
+        self, layer: int, start: int, count: int = 64, k: int = 8, stack: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For query rows [start, start + count): each head's top-k keys, largest first, as
+        (index uint32 [heads, rows, k], exact weight float32, mass = sum of those weights [heads, rows])."""
+        return self.layer_lod(layer, stack).top_keys(start, count, k)
+
+    def attention_row(self, layer: int, index: int, side: str = "query", stack: str | None = None) -> np.ndarray:
+        """One exact row (side "query": what ``index`` attends to) or column (side "key": who
+        attends to ``index``) for every head, float32 [heads, n]."""
+        return self.layer_lod(layer, stack).row(index, side)
+
+    def attention_cell(self, layer: int, row: int, col: int, stack: str | None = None) -> np.ndarray:
+        """A_h[row, col] for every head, float32 [heads]."""
+        return self.layer_lod(layer, stack).cell(row, col)
 
 
 def _is_causal(inputs: LayerAttentionInputs) -> bool:

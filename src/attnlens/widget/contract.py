@@ -49,6 +49,7 @@ class Field:
     min_length: int | None = None
     max_length: int | None = None
     message: str | None = None
+    values: tuple[str, ...] | None = None  # the choices of a "choice" field
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ REQUESTS: dict[str, RequestKind] = {
     name: RequestKind(
         name=name,
         reruns=bool(r["reruns"]),
-        fields=tuple(Field(**f) for f in r["fields"]),
+        fields=tuple(Field(**{**f, "values": tuple(f["values"]) if "values" in f else None}) for f in r["fields"]),
         key=tuple(r["key"]),
         not_saved=r["not_saved"],
         saved=r["saved"],

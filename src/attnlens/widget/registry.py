@@ -118,6 +118,14 @@ def _pairs(field: Field, value: Any) -> list[tuple[int, int]]:
     return [(pair[0], pair[1]) for pair in value]
 
 
+def _heads(value: Any, n: int) -> list[int]:
+    if not isinstance(value, list) or not value or any(type(h) is not int or not 0 <= h < n for h in value):
+        raise RequestError(f"heads must be a non-empty list of head indices from 0 to {n - 1}, got {value!r}")
+    if value != sorted(set(value)):
+        raise RequestError(f"heads must be sorted and unique, got {value!r}")
+    return value
+
+
 def _method(kind: str, value: Any) -> str:
     if not isinstance(value, str):
         raise RequestError(f"the {kind} request needs a method name")
@@ -144,6 +152,17 @@ def _field(field: Field, value: Any, ctx: tuple[Trace, str, str, Session]) -> An
         if mode not in ABLATION_MODES:
             raise RequestError(f"unknown ablation mode {mode!r}; choose one of {list(ABLATION_MODES)}")
         return mode
+    if field.type == "choice":
+        if value not in (field.values or ()):
+            raise RequestError(f"{field.name} must be one of {list(field.values or ())}, got {value!r}")
+        return value
+    if field.type == "power_of_two":
+        block = _int(field.name, value, 1, 1 << 30)
+        if block & (block - 1):
+            raise RequestError(f"{field.name} {block} must be a power of two (tokens per cell side)")
+        return block
+    if field.type == "heads":
+        return _heads(value, trace.stack(stack).n_heads)
     if field.type == "version":
         if type(value) is not int or value not in session.runs:
             raise RequestError(f"comparison {value!r} is not kept by the kernel; press Compare to run it again")

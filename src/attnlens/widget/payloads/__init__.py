@@ -3,6 +3,7 @@ request handlers (``widget/registry.py``) that call it. Importing this package r
 
 from attnlens.widget.payloads import (  # noqa: F401  (each module registers its request kinds)
     ablation,
+    attention_lod,
     attribution,
     compare,
     head,
