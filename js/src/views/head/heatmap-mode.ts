@@ -1,0 +1,148 @@
+/**
+ * Heatmap mode of the head view, behind one adapter so that only this file changes when the zoomable
+ * heatmap (`mountZoomHeatmap` from `./zoom/index`, built on the `attention_tile` pyramid) lands.
+ *
+ * TODO(lead, issue #12): the zoom component is not in this branch yet. When it lands, replace the body
+ * of `heatmapMode` with (adjusting to its final API):
+ *
+ *   import { mountZoomHeatmap } from "./zoom/index";
+ *   const zoom = mountZoomHeatmap(host.sk.heatCell, {
+ *     cache: host.data.replies, queue: queueFor(host.data.replies), stack: host.data.stack.name,
+ *     nq, nk, queryTokens, keyTokens, querySpecial, keySpecial, store: host.store, theme: host.theme(),
+ *     zoomable: !host.saved || host.saved.zoom,              // saved pages: overview only, buttons disabled
+ *     zoomTitle: "zoom needs a running kernel: this page holds the overview only",
+ *     drawn: (layer) => host.drawnHeatmap(layer),           // overview of `layer` on screen
+ *   });
+ *   draw(s): zoom.setSelection(s.layer, s.heads, s.token); zoom.redraw(); return { drawn: <from drawn()> }
+ *   prefetch(layer): [overviewTileRequest(stack, layer, heads, nq, nk)]  (from ../../static-tiles)
+ *   destroy(): zoom.destroy()
+ * and drop the old path below (the whole-layer `attention` request, H·N² values per layer change).
+ */
+import type { Request } from "../../replies";
+import type { Selection, Store } from "../../store";
+import type { Theme } from "../../theme";
+import { listen } from "../../dom";
+import type { ViewData } from "../common/index";
+import { sizeCanvas } from "../common/index";
+import { cellText, heatmapLut, heatmapScale, KEYS_HEIGHT, MIN_KEY_LABEL_WIDTH, paintHeatRows, scaleText } from "./heatmap";
+import { meanRows, type Side } from "./layout";
+import type { ModeDraw } from "./lines-mode";
+import type { Skeleton } from "./skeleton";
+import type { Viewport } from "./viewport";
+
+export interface HeatmapHost {
+  sk: Skeleton;
+  vp: Viewport;
+  data: ViewData;
+  store: Store;
+  /** Re-render the token labels (the rows moved below the key labels or back). */
+  renderWindow(): void;
+  lockToken(i: number, side: Side): void;
+  schedule(): void;
+}
+
+export interface HeatmapMode {
+  draw(s: Readonly<Selection>, theme: Theme): ModeDraw;
+  /** What to fetch for a neighbouring layer before it is selected. */
+  prefetch(layer: number): Request[];
+  /** Changes whenever what the heatmap shows changes state. */
+  signature(s: Readonly<Selection>): unknown;
+  destroy(): void;
+}
+
+/** The old heatmap (whole layer, rows on screen, mean over the shown heads), until the zoom lands. */
+export function heatmapMode(host: HeatmapHost): HeatmapMode {
+  const { sk, vp, data } = host;
+  const { attention } = data;
+  const lutFor = heatmapLut();
+  const heatmapMax = heatmapScale();
+  let heatHover: { row: number; col: number } | null = null;
+  let cellW = vp.rowHeight;
+  const nq = data.queryTokens.length;
+  const nk = data.keyTokens.length;
+  const pos = (e: MouseEvent) => {
+    const r = sk.heatCanvas.getBoundingClientRect();
+    const row = Math.floor((e.clientY - r.top + vp.canvasTop()) / vp.rowHeight);
+    const col = Math.floor((e.clientX - r.left) / cellW);
+    return row < 0 || row >= nq || col < 0 || col >= nk ? null : { row, col };
+  };
+  const cleanups = [
+    listen<MouseEvent>(sk.heatCanvas, "mousemove", (e) => {
+      const p = pos(e);
+      if (p?.row === heatHover?.row && p?.col === heatHover?.col) return;
+      heatHover = p;
+      host.schedule();
+    }),
+    listen<MouseEvent>(sk.heatCanvas, "mouseleave", () => {
+      heatHover = null;
+      host.schedule();
+    }),
+    listen<MouseEvent>(sk.heatCanvas, "click", (e) => {
+      const p = pos(e);
+      if (p) host.lockToken(p.row, "left");
+    }),
+  ];
+
+  /** Key labels above the heatmap when its columns are wide enough; returns the cell width. */
+  function placeKeys(n: number): number {
+    const b = vp.sized();
+    const avail = Math.max(120, (b.width || 600) - (b.left || 120) - 24);
+    cellW = Math.min(vp.rowHeight, avail / Math.max(1, n));
+    const showKeys = sk.keys.length > 0 && cellW >= MIN_KEY_LABEL_WIDTH;
+    sk.section.classList.toggle("al-has-keys", showKeys);
+    sk.heatKeys.hidden = !showKeys;
+    if (vp.setRowsTop(showKeys ? KEYS_HEIGHT : 0)) host.renderWindow();
+    if (showKeys) {
+      sk.heatKeys.style.width = `${Math.max(1, Math.round(cellW * n))}px`;
+      sk.keys.forEach((k, j) => {
+        k.style.left = `${(j + 0.5) * cellW}px`;
+      });
+    }
+    return cellW;
+  }
+
+  return {
+    draw(s, theme) {
+      attention.ensure(s.layer);
+      const att = attention.get(s.layer);
+      if (!att) {
+        const st = attention.state(s.layer);
+        if (st.state === "error") return { drawn: false, status: st.message.startsWith(`Layer ${s.layer} `) ? st.message : `Layer ${s.layer}: ${st.message}`, state: st.state };
+        if (st.state === "no-kernel") return { drawn: false, status: `Layer ${s.layer} is not in this page: ${st.message}.`, state: st.state };
+        return { drawn: false, status: `loading layer ${s.layer}…`, state: "loading" };
+      }
+      const n = att.nk;
+      const w = placeKeys(n);
+      const cssW = Math.max(1, Math.round(w * n));
+      const { top, height } = vp.placeCanvas(sk.heatCanvas);
+      const none = s.heads.length === 0;
+      const result = { drawn: true, status: none ? "No head is shown: click a head above to show it." : "", state: none ? "empty" : "ready" };
+      const ctx = sizeCanvas(sk.heatCanvas, cssW, height);
+      if (!ctx) return result;
+      const r0 = Math.floor(top / vp.rowHeight);
+      const r1 = Math.min(att.nq, Math.ceil((top + height) / vp.rowHeight));
+      const rows = meanRows(att, s.heads, r0, r1);
+      const { max, global } = heatmapMax(att, s.heads, rows);
+      const lut = lutFor(theme.bg, theme.bgRgb);
+      const px = paintHeatRows(ctx, sk.section.ownerDocument, rows, { nk: n, r0, cssW, top, rowHeight: vp.rowHeight, max, lut });
+      ctx.lineWidth = 2;
+      if (s.token !== null && s.token < att.nq) {
+        ctx.strokeStyle = theme.accent;
+        ctx.strokeRect(1, s.token * vp.rowHeight - top + 1, cssW - 2, vp.rowHeight - 2);
+      }
+      if (heatHover) {
+        ctx.strokeStyle = theme.fg;
+        ctx.lineWidth = 1.5;
+        ctx.strokeRect(heatHover.col * w, heatHover.row * vp.rowHeight - top, Math.max(2, w), vp.rowHeight);
+        const v = meanRows(att, s.heads, heatHover.row, heatHover.row + 1)[heatHover.col] ?? 0;
+        sk.readout.textContent = cellText(data.queryTokens, data.keyTokens, heatHover, v, s.heads.length);
+      } else sk.readout.textContent = scaleText(max, global, px, n);
+      return result;
+    },
+    prefetch: () => [], // the whole-layer path does not prefetch (H·N² values); the zoom's overview tile will
+    signature: (s) => attention.get(s.layer) ?? attention.state(s.layer).state,
+    destroy() {
+      for (const fn of cleanups.splice(0)) fn();
+    },
+  };
+}
