@@ -64,6 +64,7 @@ export function windowStarts(first: number, end: number, n: number, size = ROWS_
   const a = Math.max(0, Math.min(n, first));
   const b = Math.max(a, Math.min(n, end));
   const out: number[] = [];
+  if (b <= a) return out;
   for (let s = Math.floor(a / size) * size; s < b; s += size) out.push(s);
   return out;
 }
