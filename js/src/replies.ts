@@ -29,8 +29,7 @@ export const KERNEL_GONE_MESSAGE = "the kernel that made this widget is gone (re
 /** Most bytes of one message from the page to the kernel. */
 export const MAX_SEND_BYTES = 1 << 20;
 
-export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron" | "attribution" | "attribution_matrix" | "ablation" | "edit" | "compare" | "compare_attribution"
-  | "attention_rows" | "attention_row" | "attention_tile" | "attention_tile_heads" | "attention_cell";
+export type What = "attention" | "thumbnails" | "qk" | "logit_lens" | "mlp_top" | "neuron" | "attribution" | "attribution_matrix" | "ablation" | "edit" | "compare" | "compare_attribution" | "attention_rows" | "attention_row" | "attention_tile" | "attention_tile_heads" | "attention_cell";
 
 export interface Request {
   what: What;
