@@ -14,8 +14,9 @@ import json
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from attnlens.widget.protocol import inline, inline_reply
+from attnlens.widget.lod_export import DEFAULT_BUDGET_MB, lod_replies, lod_supported
 from attnlens.widget.payloads.compare import input_text
+from attnlens.widget.protocol import inline, inline_reply
 
 if TYPE_CHECKING:
     from attnlens.widget.lens import Lens
@@ -41,7 +42,8 @@ def saved_requests(lens: Lens) -> list[dict[str, Any]]:
     trace = lens.trace
     requests: list[dict[str, Any]] = []
     for name, st in trace.stacks.items():
-        requests += [{"what": "attention", "stack": name, "layer": i} for i in range(st.n_layers)]
+        if not lod_supported():  # the page's head view reads rows and tiles (lod_export) where the kernel has them
+            requests += [{"what": "attention", "stack": name, "layer": i} for i in range(st.n_layers)]
         requests.append({"what": "thumbnails", "stack": name})
         if st.mlp is not None:
             requests += [{"what": "mlp_top", "stack": name, "layer": i} for i in range(st.n_layers)]
@@ -102,15 +104,23 @@ def _base64(data: bytes) -> dict[str, Any]:
     return {"base64": base64.b64encode(data).decode("ascii")}
 
 
-def standalone_state(lens: Lens) -> dict[str, Any]:
-    """The widget's state with the saved replies, buffers as base64."""
+def encode_reply(reply: dict[str, Any]) -> dict[str, Any]:
+    """``reply`` (from ``inline_reply``) with each buffer as base64 text, in place; returns it."""
+    for spec in reply["arrays"].values():
+        spec["buffer"] = _base64(spec["buffer"])
+    return reply
+
+
+def standalone_state(lens: Lens, budget_mb: float = DEFAULT_BUDGET_MB) -> dict[str, Any]:
+    """The widget's state with the saved replies, buffers as base64; the head view's level-of-detail
+    attention (rows windows and overview tiles) within ``budget_mb`` (lod_export)."""
     replies = {}
     saved = [inline_reply(lens.trace, r, lens._session) for r in saved_requests(lens)]  # reruns come from the session
     computed = [(key, inline(reply, buffers)) for key, (reply, buffers) in lens._session.computed.items()]
     for key, reply in [*saved, *computed]:
-        for spec in reply["arrays"].values():
-            spec["buffer"] = _base64(spec["buffer"])
-        replies[key] = reply
+        replies[key] = encode_reply(reply)
+    if lod_supported():
+        replies.update(lod_replies(lens, budget_mb, encode_reply))
     state = {name: getattr(lens, name) for name in STATE_TRAITS}
     state["_replies"] = replies
     version = max(lens._session.runs, default=0)
@@ -121,12 +131,12 @@ def standalone_state(lens: Lens) -> dict[str, Any]:
     return state
 
 
-def standalone_html(lens: Lens, title: str | None = None) -> str:
+def standalone_html(lens: Lens, title: str | None = None, budget_mb: float = DEFAULT_BUDGET_MB) -> str:
     from attnlens.widget.lens import STATIC
 
     script = (STATIC / "standalone.js").read_text(encoding="utf-8")
     css = (STATIC / "widget.css").read_text(encoding="utf-8")
-    state = json.dumps(standalone_state(lens), ensure_ascii=True, separators=(",", ":"))
+    state = json.dumps(standalone_state(lens, budget_mb), ensure_ascii=True, separators=(",", ":"))
     heading = title or f"attnlens · {lens.trace.model_name}"
     return "\n".join(
         [
