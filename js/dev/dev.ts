@@ -24,7 +24,12 @@ function makeModel(name: string, nLayers: number, nHeads: number, kvHeads: numbe
     const key = requestKey(what, "self", layer);
     _replies[key] = inlineReply(what, key, syntheticArrays(what, { ...o, layer })!);
   };
+  const seedRows = (layer: number, start: number) => {
+    const key = requestKey("attention_rows", "self", layer, undefined, [String(start), "64", "8"]);
+    _replies[key] = inlineReply("attention_rows", key, syntheticArrays("attention_rows", { ...o, layer, params: { start, count: 64, k: 8 } })!);
+  };
   if (tokens.length <= 1024) for (const l of seeded) seed("attention", l); // the old heatmap path (H·N² values)
+  if (!kernel) for (const l of seeded) for (let s = 0; s < Math.min(tokens.length, 256); s += 64) seedRows(l, s); // lines mode
   if (!kernel) {
     seed("thumbnails");
     seed("logit_lens");

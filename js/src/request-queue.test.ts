@@ -108,12 +108,25 @@ describe("RequestQueue", () => {
     expect(asked).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(asked).toEqual([1, 3]);
-    // layer + 1 (the usual scrub direction) is sent first
+    // layer + 1 (the usual scrub direction) is sent first; prefetches take all slots but one
     expect(keys(model).slice(1)).toEqual(["attention_rows:self:3:0:64:8", "attention_rows:self:1:0:64:8"]);
+    queue.want(rows(2, 64)); // what the user asks for meanwhile still goes at once
+    expect(keys(model).at(-1)).toBe("attention_rows:self:2:64:64:8");
     answer("attention_rows:self:3:0:64:8");
     answer("attention_rows:self:1:0:64:8");
+    answer("attention_rows:self:2:64:64:8");
     vi.advanceTimersByTime(1000);
     expect(asked).toEqual([1, 3]); // once per selected layer
+  });
+
+  it("prefetches leave one slot free for the user's requests", () => {
+    const { model, queue } = setup();
+    queue.addPrefetcher((layer) => [rows(layer, 0), rows(layer, 64)]);
+    queue.setLayer(2);
+    vi.advanceTimersByTime(150);
+    expect([queue.inFlight, queue.pending]).toEqual([1, 3]);
+    queue.want(rows(2, 128));
+    expect(keys(model)).toEqual(["attention_rows:self:3:64:64:8", "attention_rows:self:2:128:64:8"]);
   });
 
   it("a prefetch the selection has left is dropped before it is sent", () => {

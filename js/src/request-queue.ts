@@ -5,7 +5,7 @@
  * another layer, waiting requests of other layers are dropped before they are sent (a view asks again
  * for what it still needs on its next draw). Once nothing has been waiting or in flight for `idleMs`
  * (then `requestIdleCallback` where the browser has it), the neighbouring layers (layer ± 1) are
- * prefetched with what the registered prefetchers name for them.
+ * prefetched with what the registered prefetchers name for them, in all slots but one.
  *
  * One queue per widget: `queueFor(cache)` (several widgets on a page stay independent).
  */
@@ -32,6 +32,8 @@ export class RequestQueue {
   private waiting: Waiting[] = [];
   private sent = new Set<string>();
   private flying = new Set<string>();
+  /** The keys in flight that are prefetches (they may hold all slots but one). */
+  private prefetching = new Set<string>();
   private layer: number | null = null;
   private prefetchers = new Set<Prefetcher>();
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
@@ -112,14 +114,24 @@ export class RequestQueue {
   private pump(): void {
     if (this.dead) return;
     this.cancelIdle();
-    while (this.flying.size < this.maxInFlight && this.waiting.length > 0) {
-      const w = this.waiting.pop()!;
-      if (!this.current(w) || this.cache.has(w.key)) continue;
+    for (let i = this.next(); i >= 0 && this.flying.size < this.maxInFlight; i = this.next()) {
+      const [w] = this.waiting.splice(i, 1);
+      if (!w || !this.current(w) || this.cache.has(w.key)) continue;
       this.sent.add(w.key);
       this.cache.request(w.req);
-      if (this.cache.state(w.key).state === "loading") this.flying.add(w.key);
+      if (this.cache.state(w.key).state !== "loading") continue;
+      this.flying.add(w.key);
+      if (w.prefetchFor !== null) this.prefetching.add(w.key);
     }
     if (this.flying.size === 0 && this.waiting.length === 0) this.startIdle();
+  }
+
+  /** The newest waiting request that may go now: a prefetch only while a slot stays free for what the
+   * user asks for (a hovered token's row must not wait behind the neighbours' windows). */
+  private next(): number {
+    const prefetchRoom = this.prefetching.size < Math.max(1, this.maxInFlight - 1);
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i]!.prefetchFor === null || prefetchRoom) return i;
+    return -1;
   }
 
   /** A reply (or error, or timeout) arrived: free the slots of the keys no longer loading. */
@@ -128,6 +140,7 @@ export class RequestQueue {
     for (const key of this.flying) {
       if (this.cache.state(key).state !== "loading") {
         this.flying.delete(key);
+        this.prefetching.delete(key);
         freed = true;
       }
     }
