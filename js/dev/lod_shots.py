@@ -61,9 +61,12 @@ with sync_playwright() as p:
             check(status == f"token {mid + 5}: every line of its exact row", f"{n} {scheme}: hovered exact row ({status!r})")
             page.screenshot(path=str(OUT / f"{n}-{scheme}-hover.png"), clip=clip)
             a.locator(f'[data-side="right"][data-token-index="{mid + 2}"]').hover()
-            page.wait_for_timeout(2500 if n > 1000 else 600)
+            want = f"token {mid + 2}: every line of its exact column"
+            page.wait_for_timeout(100)
+            page.screenshot(path=str(OUT / f"{n}-{scheme}-hover-key-loading.png"), clip=clip)
+            page.wait_for_function(f"() => document.querySelector('.al-status').textContent === {want!r}", timeout=60000)
             status = a.locator(".al-status").text_content() or ""
-            check(status.startswith(f"token {mid + 2}:"), f"{n} {scheme}: hovered key ({status!r})")
+            check(status == want, f"{n} {scheme}: hovered key ({status!r})")
             page.screenshot(path=str(OUT / f"{n}-{scheme}-hover-key.png"), clip=clip)
             sent = page.evaluate("() => window.__attnlens.models[0].sent.map((m) => m.content.what)")
             check("attention" not in sent, f"{n} {scheme}: no whole-layer request ({sorted(set(sent))})")

@@ -115,7 +115,8 @@ export function linesMode(sk: Skeleton, vp: Viewport, rows: RowsSource, nq: numb
     prefetch: (layer) => rows.requests(layer, startsOnScreen()),
     signature(s, focus) {
       const starts = startsOnScreen();
-      const f = focus ? letter(rows.rowState(s.layer, sideOf(focus), focus.index)) : "-";
+      // the focus itself is part of it: two tokens' rows arriving in turn read "r" both
+      const f = focus ? `${sideOf(focus)}${focus.index}${letter(rows.rowState(s.layer, sideOf(focus), focus.index))}` : "-";
       return `${s.layer}|${starts[0] ?? ""}|${starts.map((x) => letter(rows.windowState(s.layer, x))).join("")}|${f}`;
     },
   };

@@ -74,9 +74,16 @@ describe("head view, level of detail", () => {
       const label = root.querySelector(`[data-side="right"][data-token-index="${j}"]`) as HTMLElement;
       expect(Number(label.style.getPropertyValue("--al-w"))).toBeCloseTo(Math.min(1, mean(j)), 5);
     }
+    // answered later (as a kernel does), after the left row: the view must still redraw for it
+    const later: (() => void)[] = [];
+    const answer = answerRequests({ nLayers: 3, nHeads: H, tokens: TOKENS });
+    model.send = (content: unknown) => void later.push(() => answer(content, model));
     hover("right", 3);
     await frame();
-    expect(asked(model).at(-1)).toMatchObject({ what: "attention_row", layer: 0, side: "key", index: 3 });
+    expect(root.querySelector(".al-status")!.textContent).toBe("loading token 3's exact column… (its strongest keys meanwhile)");
+    later.forEach((fn) => fn());
+    await frame();
+    expect(later.length).toBe(1);
     expect(root.querySelector(".al-status")!.textContent).toBe("token 3: every line of its exact column");
     const col = (i: number) => ([0, 1].reduce((s, h) => s + syntheticRowInto(row, 0, h, i, N)[3]!, 0) / 2);
     for (const i of [2, 3, 10]) {
