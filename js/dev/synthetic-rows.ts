@@ -3,6 +3,7 @@
  * tokens need no H·N² array) and the level-of-detail answers computed from it, as the kernel gives
  * them (briefs/lod-wire.md): `attention_rows` (top-k keys per head and row) and `attention_row`.
  */
+import { topK } from "../src/static-rows";
 import type { EncodedArray } from "../src/types";
 
 /** A deterministic number in [0, 1) for (a, b, c, d). */
@@ -48,26 +49,6 @@ function encodeU32(values: Uint32Array, shape: number[]): EncodedArray {
   const view = new DataView(copy.buffer);
   for (let k = 0; k < values.length; k++) view.setUint32(k * 4, values[k]!, true);
   return { dtype: "uint32", shape, buffer: view };
-}
-
-/** The k largest entries of `row` (largest first; ties: smaller index first) into idx / w at `at`. */
-export function topK(row: Float32Array, k: number, idx: Uint32Array, w: Float32Array, at: number): number {
-  let filled = 0;
-  for (let j = 0; j < row.length; j++) {
-    const v = row[j]!;
-    if (filled === k && v <= w[at + k - 1]!) continue;
-    let p = filled < k ? filled++ : k - 1;
-    while (p > 0 && w[at + p - 1]! < v) {
-      w[at + p] = w[at + p - 1]!;
-      idx[at + p] = idx[at + p - 1]!;
-      p--;
-    }
-    w[at + p] = v;
-    idx[at + p] = j;
-  }
-  let mass = 0;
-  for (let t = 0; t < filled; t++) mass += w[at + t]!;
-  return mass;
 }
 
 type Built = { arrays: Record<string, EncodedArray>; data: Record<string, unknown> };

@@ -16,7 +16,7 @@ const TOKENS = ["<bos>", "A", " </script>", " <!-- x", " b"];
 const H = 2;
 const N = TOKENS.length;
 
-function stateJson(layers: number[], extra: Record<string, unknown> = {}): string {
+function stateJson(layers: number[], extra: Record<string, unknown> = {}, whole = true): string {
   const _replies: Record<string, unknown> = {};
   const add = (what: string, layer?: number, extra: string[] = [], params?: Record<string, unknown>) => {
     const built = syntheticArrays(what, { nLayers: 3, nHeads: H, tokens: TOKENS, layer, params })!;
@@ -26,7 +26,7 @@ function stateJson(layers: number[], extra: Record<string, unknown> = {}): strin
     const key = requestKey(what, "self", layer, undefined, extra);
     _replies[key] = { kind: "reply", what, key, arrays, data: built.data };
   };
-  for (const l of layers) add("attention", l); // the heatmap's whole layer (until the zoomable heatmap lands)
+  if (whole) for (const l of layers) add("attention", l); // the heatmap's whole layer (until the zoomable heatmap lands)
   for (const l of layers) add("attention_rows", l, ["0", "64", "8"], { start: 0, count: 64, k: 8 }); // lines mode
   add("logit_lens");
   const state = {
@@ -114,8 +114,8 @@ describe("static page", () => {
     slider.dispatchEvent(new Event("input", { bubbles: true }));
     await new Promise((r) => setTimeout(r, 50));
     expect(a.getAttribute("data-layer")).toBe("1");
-    // token 1 is locked: its exact row is not in the page, so its lines come from the saved windows
-    expect(a.querySelector(".al-status")!.textContent).toBe("token 1: only its strongest keys held in this page (its exact row needs a running kernel)");
+    // token 1 is locked: its exact row comes from the whole layer this page holds (static-rows.ts)
+    expect(a.querySelector(".al-status")!.textContent).toBe("token 1: every line of its exact row");
     slider.value = "2"; // not embedded in A (only in B)
     slider.dispatchEvent(new Event("input", { bubbles: true }));
     await new Promise((r) => setTimeout(r, 50));
@@ -147,6 +147,17 @@ describe("static page", () => {
     expect(root.querySelector(".al-status")!.getAttribute("data-state")).toBe("ready");
     expect(asked().map((m) => m.content.layer)).toEqual([0, 1]); // 1: the idle prefetch of the neighbour
     expect(root.querySelector(".al-status")!.textContent).toBe("lines: each row's 5 strongest keys per head (on average 100% of its weight)");
+    w!.cleanup();
+  });
+
+  it("a page with rows windows only: a locked token's lines are its strongest keys, and the page says so", async () => {
+    addState(stateJson([0], { token: 2 }, false));
+    const [w] = boot(document);
+    const root = document.querySelector<HTMLElement>(".attnlens")!;
+    const status = () => root.querySelector(".al-status")!.textContent;
+    for (let i = 0; i < 50 && !status()!.startsWith("token 2: only"); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(status()).toBe("token 2: only its strongest keys held in this page (its exact row needs a running kernel)");
+    expect(root.getAttribute("data-drawn-layer")).toBe("0");
     w!.cleanup();
   });
 

@@ -12,7 +12,7 @@ import { decodeBase64 } from "./base64";
 import { inflate, isDeflated } from "./inflate";
 import { requestKey, toBinary } from "./replies";
 import type { AnyModel } from "./types";
-import { answerTile } from "./static-tiles";
+import { answerLod, isLodRequest } from "./static-lod";
 import { render } from "./widget";
 
 export const STATE_SELECTOR = 'script[type="application/vnd.attnlens+json"]';
@@ -54,7 +54,7 @@ export function notSavedMessage(key: string): string {
     edit: "a run of the edited text",
     compare: "this comparison",
     compare_attribution: "the attributions of this comparison",
-    attention_rows: "the lines of these rows",
+    attention_rows: "this window of rows",
     attention_row: "this token's exact row",
   };
   let what2 = names[what] ?? what;
@@ -173,7 +173,7 @@ export function modelFromState(state: Record<string, unknown>): MemoryModel {
         setTimeout(() => {
           const r = plain[key] ?? packed.get(key);
           const find = (k: string) => { const x = plain[k] ?? packed.get(k); return isReply(x) ? unpackKey(k, x).then((u) => ({ ...u, data: isObject(x.data) ? x.data : {} })) : Promise.resolve(undefined); };
-          if (content.what === "attention_tile" && !r) return void answerTile(content, key, find).then((m) => model.emitCustom(m.content, m.buffers)); // static-tiles.ts
+          if (!r && isLodRequest(content.what)) return void answerLod(content, key, find).then((m) => model.emitCustom(m?.content ?? { kind: "error", key, id, message: notSavedMessage(key) }, m?.buffers)); // static-lod.ts
           if (!isReply(r)) {
             model.emitCustom({ kind: "error", key, id, message: notSavedMessage(key) });
             return;
