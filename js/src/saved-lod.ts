@@ -44,11 +44,12 @@ export function layerRanges(layers: readonly number[]): string {
 /** The note a saved page shows before anyone clicks: what it holds, and what needs a kernel. */
 export function savedNoteText(saved: SavedLod, nLayers: number, mode: "lines" | "heatmap"): string {
   const all = (l: number[]) => l.length >= nLayers;
+  const some = (l: number[]) => `${l.length === 1 ? "layer" : "layers"} ${layerRanges(l)} of 0–${nLayers - 1}`;
   const budget = saved.budgetMb > 0 ? ` (saved within ${saved.budgetMb} MB)` : "";
   if (mode === "heatmap") {
-    const layers = all(saved.tileLayers) ? "every layer" : `layers ${layerRanges(saved.tileLayers)} of 0–${nLayers - 1}`;
+    const layers = all(saved.tileLayers) ? "every layer" : some(saved.tileLayers);
     return `Saved page${budget}: heatmap overview of ${layers}; zoom needs a running kernel: this page holds the overview only.`;
   }
-  const layers = all(saved.rowsLayers) ? "every layer" : `layers ${layerRanges(saved.rowsLayers)} of 0–${nLayers - 1}`;
+  const layers = all(saved.rowsLayers) ? "every layer" : some(saved.rowsLayers);
   return `Saved page${budget}: lines of ${layers} (each row's strongest keys); a token's exact row needs a running kernel.`;
 }
