@@ -21,6 +21,7 @@
 import type { Request } from "../../replies";
 import type { Selection, Store } from "../../store";
 import type { Theme } from "../../theme";
+import type { LayerState } from "../../types";
 import { listen } from "../../dom";
 import type { ViewData } from "../common/index";
 import { sizeCanvas } from "../common/index";
@@ -50,13 +51,40 @@ export interface HeatmapMode {
   destroy(): void;
 }
 
+/** Status of a layer not drawn yet: loading, or why it cannot be. */
+function pendingDraw(st: LayerState, layer: number): ModeDraw {
+  if (st.state === "error") return { drawn: false, status: st.message.startsWith(`Layer ${layer} `) ? st.message : `Layer ${layer}: ${st.message}`, state: st.state };
+  if (st.state === "no-kernel") return { drawn: false, status: `Layer ${layer} is not in this page: ${st.message}.`, state: st.state };
+  return { drawn: false, status: `loading layer ${layer}…`, state: "loading" };
+}
+
+/** Hover and click on the heatmap canvas: the hovered cell (for the readout), a click locks the row. */
+function bindHeat(host: HeatmapHost, pos: (e: MouseEvent) => { row: number; col: number } | null, hover: { cell: { row: number; col: number } | null }): (() => void)[] {
+  const canvas = host.sk.heatCanvas;
+  return [
+    listen<MouseEvent>(canvas, "mousemove", (e) => {
+      const p = pos(e);
+      if (p?.row === hover.cell?.row && p?.col === hover.cell?.col) return;
+      hover.cell = p;
+      host.schedule();
+    }),
+    listen<MouseEvent>(canvas, "mouseleave", () => {
+      hover.cell = null;
+      host.schedule();
+    }),
+    listen<MouseEvent>(canvas, "click", (e) => {
+      const p = pos(e);
+      if (p) host.lockToken(p.row, "left");
+    }),
+  ];
+}
+
 /** The old heatmap (whole layer, rows on screen, mean over the shown heads), until the zoom lands. */
 export function heatmapMode(host: HeatmapHost): HeatmapMode {
   const { sk, vp, data } = host;
   const { attention } = data;
   const lutFor = heatmapLut();
   const heatmapMax = heatmapScale();
-  let heatHover: { row: number; col: number } | null = null;
   let cellW = vp.rowHeight;
   const nq = data.queryTokens.length;
   const nk = data.keyTokens.length;
@@ -66,22 +94,8 @@ export function heatmapMode(host: HeatmapHost): HeatmapMode {
     const col = Math.floor((e.clientX - r.left) / cellW);
     return row < 0 || row >= nq || col < 0 || col >= nk ? null : { row, col };
   };
-  const cleanups = [
-    listen<MouseEvent>(sk.heatCanvas, "mousemove", (e) => {
-      const p = pos(e);
-      if (p?.row === heatHover?.row && p?.col === heatHover?.col) return;
-      heatHover = p;
-      host.schedule();
-    }),
-    listen<MouseEvent>(sk.heatCanvas, "mouseleave", () => {
-      heatHover = null;
-      host.schedule();
-    }),
-    listen<MouseEvent>(sk.heatCanvas, "click", (e) => {
-      const p = pos(e);
-      if (p) host.lockToken(p.row, "left");
-    }),
-  ];
+  const hover = { cell: null as { row: number; col: number } | null };
+  const cleanups = bindHeat(host, pos, hover);
 
   /** Key labels above the heatmap when its columns are wide enough; returns the cell width. */
   function placeKeys(n: number): number {
@@ -105,12 +119,7 @@ export function heatmapMode(host: HeatmapHost): HeatmapMode {
     draw(s, theme) {
       attention.ensure(s.layer);
       const att = attention.get(s.layer);
-      if (!att) {
-        const st = attention.state(s.layer);
-        if (st.state === "error") return { drawn: false, status: st.message.startsWith(`Layer ${s.layer} `) ? st.message : `Layer ${s.layer}: ${st.message}`, state: st.state };
-        if (st.state === "no-kernel") return { drawn: false, status: `Layer ${s.layer} is not in this page: ${st.message}.`, state: st.state };
-        return { drawn: false, status: `loading layer ${s.layer}…`, state: "loading" };
-      }
+      if (!att) return pendingDraw(attention.state(s.layer), s.layer);
       const n = att.nk;
       const w = placeKeys(n);
       const cssW = Math.max(1, Math.round(w * n));
@@ -130,6 +139,7 @@ export function heatmapMode(host: HeatmapHost): HeatmapMode {
         ctx.strokeStyle = theme.accent;
         ctx.strokeRect(1, s.token * vp.rowHeight - top + 1, cssW - 2, vp.rowHeight - 2);
       }
+      const heatHover = hover.cell;
       if (heatHover) {
         ctx.strokeStyle = theme.fg;
         ctx.lineWidth = 1.5;

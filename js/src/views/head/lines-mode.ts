@@ -13,7 +13,7 @@ import { sizeCanvas } from "../common/index";
 import type { Focus, LineSelection } from "./layout";
 import { cachedPaint, Lru, objectId, OVERVIEW_MAX_LINES, paintLines } from "./lines";
 import type { Skeleton } from "./skeleton";
-import { fullRowLines, massText, meanMass, rowFocusWeights, selectSparseLines, sparseFocusLines, sparseFocusWeights } from "./sparse-lines";
+import { type Range, fullRowLines, massText, meanMass, rowFocusWeights, selectSparseLines, sparseFocusLines, sparseFocusWeights } from "./sparse-lines";
 import type { Viewport } from "./viewport";
 
 export interface ModeDraw {
@@ -36,6 +36,34 @@ export interface LinesMode {
   prefetch(layer: number): Request[];
   /** Changes whenever what lines mode shows changes state (redraw only then). */
   signature(s: Readonly<Selection>, focus: Focus | null): string;
+}
+
+/** The status line of lines mode: what the lines show (the mass label), what is loading, the cap. */
+function statusOf(
+  rows: RowsSource,
+  onScreen: Range,
+  s: Readonly<Selection>,
+  focus: Focus | null,
+  got: { windows: RowsWindow[]; row: FullRow | undefined; sel: LineSelection | null; missing: number },
+): { status: string; state: string } {
+  const { windows, row, sel, missing } = got;
+  if (s.heads.length === 0) return { status: "No head is shown: click a head above to show it.", state: "empty" };
+  const k = windows[0]?.k ?? ROWS_K;
+  let status = massText(k, meanMass(windows, s.heads, onScreen));
+  let state = missing > 0 ? "loading" : "ready";
+  if (missing > 0) status += ` · loading ${missing} window${missing === 1 ? "" : "s"} of rows…`;
+  if (focus) {
+    const st = rows.rowState(s.layer, sideOf(focus), focus.index);
+    const what = focus.side === "left" ? "row" : "column";
+    if (row) status = `token ${focus.index}: every line of its exact ${what}`;
+    else if (st.state === "loading") status = `loading token ${focus.index}'s exact ${what}… (its strongest keys meanwhile)`;
+    else status = `token ${focus.index}: only its strongest keys held in this page (its exact ${what} needs a running kernel)`;
+  }
+  if (sel?.limited) {
+    status += ` · the ${sel.lines.length} strongest lines (weight ≥ ${sel.threshold.toFixed(3)})${focus ? "" : "; hover a token for all of its lines"}`;
+    if (state === "ready") state = "limited";
+  }
+  return { status, state };
 }
 
 export function linesMode(sk: Skeleton, vp: Viewport, rows: RowsSource, nq: number, nk: number): LinesMode {
@@ -68,26 +96,6 @@ export function linesMode(sk: Skeleton, vp: Viewport, rows: RowsSource, nq: numb
     });
   }
 
-  function statusOf(s: Readonly<Selection>, focus: Focus | null, windows: RowsWindow[], row: FullRow | undefined, sel: LineSelection | null, missing: number): { status: string; state: string } {
-    if (s.heads.length === 0) return { status: "No head is shown: click a head above to show it.", state: "empty" };
-    const k = windows[0]?.k ?? ROWS_K;
-    let status = massText(k, meanMass(windows, s.heads, vp.onScreen(nq)));
-    let state = missing > 0 ? "loading" : "ready";
-    if (missing > 0) status += ` · loading ${missing} window${missing === 1 ? "" : "s"} of rows…`;
-    if (focus) {
-      const st = rows.rowState(s.layer, sideOf(focus), focus.index);
-      const what = focus.side === "left" ? "row" : "column";
-      if (row) status = `token ${focus.index}: every line of its exact ${what}`;
-      else if (st.state === "loading") status = `loading token ${focus.index}'s exact ${what}… (its strongest keys meanwhile)`;
-      else status = `token ${focus.index}: only its strongest keys held in this page (its exact ${what} needs a running kernel)`;
-    }
-    if (sel?.limited) {
-      status += ` · the ${sel.lines.length} strongest lines (weight ≥ ${sel.threshold.toFixed(3)})${focus ? "" : "; hover a token for all of its lines"}`;
-      if (state === "ready") state = "limited";
-    }
-    return { status, state };
-  }
-
   return {
     draw(s, focus, theme) {
       const starts = startsOnScreen();
@@ -104,7 +112,7 @@ export function linesMode(sk: Skeleton, vp: Viewport, rows: RowsSource, nq: numb
       }
       const sel = paint(s, focus, theme, windows, row);
       const missing = starts.length - windows.length - errors.length;
-      return { drawn: windows.length === starts.length, ...statusOf(s, focus, windows, row, sel, missing) };
+      return { drawn: windows.length === starts.length, ...statusOf(rows, vp.onScreen(nq), s, focus, { windows, row, sel, missing }) };
     },
     focusWeights(s, focus) {
       const row = exactRow(s.layer, focus);
