@@ -119,7 +119,10 @@ export function heatmapMode(host: HeatmapHost): HeatmapMode {
     draw(s, theme) {
       attention.ensure(s.layer);
       const att = attention.get(s.layer);
-      if (!att) return pendingDraw(attention.state(s.layer), s.layer);
+      if (!att) {
+        sk.heatKeys.hidden = true; // placed once the layer is in
+        return pendingDraw(attention.state(s.layer), s.layer);
+      }
       const n = att.nk;
       const w = placeKeys(n);
       const cssW = Math.max(1, Math.round(w * n));
