@@ -63,3 +63,28 @@ def test_a_negative_budget_is_refused() -> None:
 
     with pytest.raises(ValueError, match="budget_mb"):
         lod_replies(None, -1, encode_reply)  # type: ignore[arg-type]
+
+
+def test_saved_rows_and_tiles_are_compact_and_decode_close_to_the_exact_values() -> None:
+    from attnlens.widget.lod_export import compact
+    from attnlens.widget.payload import decode_array, encode_array
+
+    rng = np.random.default_rng(1)
+    weight = np.sort(rng.dirichlet(np.ones(300), size=(12, 64)), axis=-1)[..., ::-1][..., :8].astype(np.float32)
+    index = rng.integers(0, 4096, size=(12, 64, 8))
+    rows = {"what": "attention_rows", "arrays": {
+        "index": encode_array(index, "uint32"), "weight": encode_array(weight, "float32"),
+        "mass": encode_array(weight.sum(-1), "float32"),
+    }}
+    small = compact(rows)["arrays"]
+    assert [small[n]["dtype"] for n in ("index", "weight", "mass")] == ["uint16", "float16", "float16"]
+    assert np.array_equal(decode_array(small["index"]), index)
+    assert np.allclose(decode_array(small["weight"]), weight, rtol=1e-3, atol=1e-6)
+    tiles = rng.random((12, 512, 512)).astype(np.float32)
+    tiles[0, 0, 0] = 1.0
+    held = {"what": "attention_tile_heads", "arrays": {"tiles": encode_array(tiles, "float16")}}
+    t = compact(held)["arrays"]["tiles"]
+    assert t["dtype"] == "uint8" and len(t["buffer"]) == tiles.size
+    assert np.abs(decode_array(t) - tiles).max() <= 0.5 / 255 + 1e-3  # float16 then value/255
+    wide = {"what": "attention_rows", "arrays": {"index": encode_array(np.array([70_000]), "uint32")}}
+    assert compact(wide)["arrays"]["index"]["dtype"] == "uint32"  # more keys than uint16 holds

@@ -19,6 +19,9 @@ import math
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from attnlens.widget.payload import WireDtype, decode_array, encode_array
 from attnlens.widget.protocol import HANDLERS, inline_reply, request_key
 
 if TYPE_CHECKING:
@@ -62,6 +65,30 @@ def tile_request(stack: str, layer: int, pool: str, block: int) -> dict[str, Any
         "what": "attention_tile_heads", "stack": stack, "layer": layer,
         "pool": pool, "block": block, "row": 0, "col": 0,
     }
+
+
+COMPACT: dict[str, dict[str, WireDtype]] = {
+    "attention_rows": {"index": "uint16", "weight": "float16", "mass": "float16"},
+    "attention_tile_heads": {"tiles": "uint8"},
+}
+"""How a saved page stores these replies (the page decodes every wire dtype alike): half the bytes of the
+kernel's exact float32 rows (float16 keeps 3 digits: enough to draw a line), and overview tiles as
+value/255 (the colour scale has 256 steps; the exact value under the mouse needs a kernel anyway)."""
+
+
+def compact(reply: dict[str, Any]) -> dict[str, Any]:
+    """An inline reply with its arrays in the saved page's dtypes (``COMPACT``), in place; returns it."""
+    for name, dtype in COMPACT.get(reply.get("what", ""), {}).items():
+        spec = reply["arrays"].get(name)
+        if spec is None:
+            continue
+        values = decode_array(spec)
+        if dtype == "uint16" and values.size and values.max() > 0xFFFF:
+            continue  # more keys than uint16 holds: keep uint32
+        if dtype == "uint8":
+            values = np.clip(values, 0.0, 1.0)  # attention; float16 rounding may pass 1 by a hair
+        reply["arrays"][name] = encode_array(values, dtype)
+    return reply
 
 
 def encoded_bytes(reply: dict[str, Any]) -> int:
@@ -119,7 +146,7 @@ def lod_replies(
 
     def build(request: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         key, reply = inline_reply(lens.trace, request)
-        return key, encode(reply)
+        return key, encode(compact(reply))
 
     for stack in lens.trace.stacks:
         replies, held, used = within_budget(plan_units(lens, stack), budget, build)
