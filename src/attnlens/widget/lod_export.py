@@ -4,8 +4,8 @@ Instead of every layer's full attention (H·N² values a layer), a saved page ho
 the ``attention_rows`` windows of every row (each row's 8 strongest keys per head, the page's
 64-row windows), the overview level as ``attention_tile_heads`` (every head's max-pooled plane, so
 the page can average any head subset: ``js/src/static-tiles.ts``), and the mean-pooled overview
-when the budget allows. Layers are added nearest the selected layer first, tier by tier (rows, then
-max tiles, then mean tiles), each only while the compressed, base64 bytes stay within the budget.
+when the budget allows. Layers are added nearest the selected layer first (rows and max tile, then
+the mean tiles), each only while the compressed, base64 bytes stay within the budget.
 What the page holds is written as the reply ``lod_saved:<stack>`` (no arrays), which the page reads
 to say, before anyone clicks, which layers it has and that zooming needs a running kernel.
 
@@ -101,8 +101,10 @@ Unit = tuple[str, int, Callable[[], list[dict[str, Any]]]]
 
 
 def plan_units(lens: Lens, stack: str) -> Iterator[Unit]:
-    """What a page may hold of ``stack``, most useful first: rows of every layer (nearest the selected
-    layer first), then the max-pooled overview of every layer, then the mean-pooled one."""
+    """What a page may hold of ``stack``, most useful first: layer by layer, nearest the selected layer
+    first, its rows and its max-pooled overview; then the mean-pooled overviews. Measured at 4,096
+    tokens × 12 heads (random GPT-2): rows 1.85 MB and max tile 1.07 MB a layer, so 25 MB holds 8 of
+    12 layers whole (the mean tiles, 0.15 MB each, then fill part of the rest)."""
     trace = lens.trace
     st = trace.stack(stack)
     nq, nk = len(trace.side_tokens(st.queries)), len(trace.side_tokens(st.keys))
@@ -110,9 +112,9 @@ def plan_units(lens: Lens, stack: str) -> Iterator[Unit]:
     order = layer_order(st.n_layers, lens.layer if stack == lens.stack else 0)
     for layer in order:
         yield "rows", layer, lambda layer=layer: rows_requests(stack, layer, nq)  # type: ignore[misc]
-    for pool in ("max", "mean"):
-        for layer in order:
-            yield pool, layer, lambda layer=layer, pool=pool: [tile_request(stack, layer, pool, block)]  # type: ignore[misc]
+        yield "max", layer, lambda layer=layer: [tile_request(stack, layer, "max", block)]  # type: ignore[misc]
+    for layer in order:
+        yield "mean", layer, lambda layer=layer: [tile_request(stack, layer, "mean", block)]  # type: ignore[misc]
 
 
 def within_budget(
