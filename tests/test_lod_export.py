@@ -88,3 +88,22 @@ def test_saved_rows_and_tiles_are_compact_and_decode_close_to_the_exact_values()
     assert np.abs(decode_array(t) - tiles).max() <= 0.5 / 255 + 1e-3  # float16 then value/255
     wide = {"what": "attention_rows", "arrays": {"index": encode_array(np.array([70_000]), "uint32")}}
     assert compact(wide)["arrays"]["index"]["dtype"] == "uint32"  # more keys than uint16 holds
+
+
+def test_plan_covers_every_row_window_and_the_overview_level_of_the_trace(bundled) -> None:
+    import attnlens as al
+    from attnlens.widget.lod_export import plan_units
+
+    model, tok = bundled
+    lens = al.Lens(al.trace(model, tok, "the cat sat on the mat because it was tired " * 14), layer=1)
+    n = len(lens.trace.tokens)
+    units = list(plan_units(lens, "self"))
+    layers = lens.trace.n_layers
+    order = layer_order(layers, 1)
+    assert [(t, layer) for t, layer, _ in units[:4]] == [("rows", 1), ("max", 1), ("rows", order[1]), ("max", order[1])]
+    assert sorted(layer for t, layer, _ in units if t == "rows") == list(range(layers))
+    assert [t for t, _, _ in units].count("mean") == layers
+    rows = next(make for t, layer, make in units if t == "rows")()
+    assert [r["start"] for r in rows] == list(range(0, n, 64)) and all(r["count"] == 64 and r["k"] == 8 for r in rows)
+    tile = next(make for t, _, make in units if t == "max")()[0]
+    assert tile["block"] == overview_block(n, n) and (tile["row"], tile["col"]) == (0, 0)
