@@ -138,7 +138,7 @@ export function rowsSource(cache: ReplyCache, queue: RequestQueue, stack: string
       for (const r of requests(layer, starts)) queue.want(r);
     },
     wantRow(layer, side, index) {
-      if (valid(layer)) queue.want(rowRequest(stack, layer, side, index));
+      if (valid(layer)) queue.want(rowRequest(stack, layer, side, index), "focus-row"); // only the latest hovered waits
     },
     requests,
     subscribe: (fn) => cache.subscribe(fn),

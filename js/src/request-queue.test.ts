@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { replyMessage, syntheticArrays } from "../dev/synthetic";
-import { rowsRequest } from "./attention-source";
+import { rowRequest, rowsRequest } from "./attention-source";
 import { createMemoryModel, type MemoryModel } from "./memory-model";
 import { ReplyCache } from "./replies";
 import { queueFor, RequestQueue } from "./request-queue";
@@ -154,6 +154,17 @@ describe("RequestQueue", () => {
     expect([idle.length, asked.length]).toEqual([1, 0]);
     idle[0]!();
     expect(asked).toEqual([0, 2]);
+  });
+
+  it("a request of a group replaces the group's request still waiting (a mouse sweeping over tokens)", () => {
+    const { model, queue } = setup();
+    queue.setLayer(0);
+    queue.want(rows(0, 0));
+    queue.want(rows(0, 64));
+    for (const i of [3, 4, 5, 6]) queue.want(rowRequest("self", 0, "query", i), "focus-row");
+    expect(queue.pending).toBe(1);
+    queue.want(rows(0, 128));
+    expect(queue.pending).toBe(2); // other requests are not in the group
   });
 
   it("one queue per widget (reply cache)", () => {

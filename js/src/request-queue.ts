@@ -26,6 +26,8 @@ interface Waiting {
   key: string;
   /** The selected layer when a prefetch was queued: it is dropped once the selection leaves it. */
   prefetchFor: number | null;
+  /** Requests of one group replace each other while waiting (e.g. the hovered token's row). */
+  group?: string | undefined;
 }
 
 export class RequestQueue {
@@ -62,9 +64,13 @@ export class RequestQueue {
     this.pump();
   }
 
-  /** Ask for `req` (it must name its layer); no-op when the page holds it or it was sent already. */
-  want(req: Request): string {
-    const key = this.enqueue(req, null);
+  /**
+   * Ask for `req` (it must name its layer); no-op when the page holds it or it was sent already. A
+   * request in a `group` replaces the group's request still waiting (the token hovered before this one).
+   */
+  want(req: Request, group?: string): string {
+    if (group !== undefined) this.waiting = this.waiting.filter((w) => w.group !== group || w.key === keyOf(req));
+    const key = this.enqueue(req, null, group);
     this.pump();
     return key;
   }
@@ -92,7 +98,7 @@ export class RequestQueue {
     this.waiting = [];
   }
 
-  private enqueue(req: Request, prefetchFor: number | null): string {
+  private enqueue(req: Request, prefetchFor: number | null, group?: string): string {
     const key = keyOf(req);
     if (this.dead || this.cache.has(key) || this.sent.has(key)) return key;
     const at = this.waiting.findIndex((w) => w.key === key);
@@ -100,7 +106,7 @@ export class RequestQueue {
       const [w] = this.waiting.splice(at, 1);
       if (prefetchFor === null) w!.prefetchFor = null; // asked for in earnest now
       this.waiting.push(w!); // newest first
-    } else this.waiting.push({ req, key, prefetchFor });
+    } else this.waiting.push({ req, key, prefetchFor, group });
     return key;
   }
 
