@@ -26,7 +26,12 @@ function makeModel(name: string, nLayers: number, nHeads: number, kvHeads: numbe
     const key = requestKey(what, "self", layer);
     _replies[key] = inlineReply(what, key, syntheticArrays(what, { ...o, layer })!);
   };
-  for (const l of seeded) seed("attention", l);
+  const seedRows = (layer: number, start: number) => {
+    const key = requestKey("attention_rows", "self", layer, undefined, [String(start), "64", "8"]);
+    _replies[key] = inlineReply("attention_rows", key, syntheticArrays("attention_rows", { ...o, layer, params: { start, count: 64, k: 8 } })!);
+  };
+  if (tokens.length <= 1024) for (const l of seeded) seed("attention", l); // the old heatmap path (H·N² values)
+  if (!kernel) for (const l of seeded) for (let s = 0; s < Math.min(tokens.length, 256); s += 64) seedRows(l, s); // lines mode
   if (!kernel) {
     seed("thumbnails");
     seed("logit_lens");
@@ -48,17 +53,17 @@ function makeModel(name: string, nLayers: number, nHeads: number, kvHeads: numbe
     },
     {
       onSend(content, model) {
-        const c = content as { kind?: string; what?: string; stack?: string; layer?: number; neuron?: number; id?: number };
+        const c = content as { kind?: string; what?: string; key?: string; stack?: string; layer?: number; neuron?: number; id?: number };
         if (!kernel || c.kind !== "request" || !c.what) return;
         // Reruns carry their parameters in the key: answer them by id, as the kernel does.
         if (RERUNS.includes(c.what)) return answerRequests(o)(content, model);
-        const key = requestKey(c.what, c.stack ?? "self", c.layer, c.neuron);
+        const key = c.key ?? requestKey(c.what, c.stack ?? "self", c.layer, c.neuron);
         setTimeout(() => {
           if (c.layer !== undefined && c.layer >= nLayers) {
             model.emitCustom({ kind: "error", key, id: c.id, message: `layer ${c.layer} is out of range (0 to ${nLayers - 1})` });
             return;
           }
-          const built = syntheticArrays(c.what!, { ...o, layer: c.layer, neuron: c.neuron });
+          const built = syntheticArrays(c.what!, { ...o, layer: c.layer, neuron: c.neuron, params: c });
           if (!built) {
             model.emitCustom({ kind: "error", key, id: c.id, message: `unknown request ${c.what}` });
             return;

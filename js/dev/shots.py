@@ -79,7 +79,9 @@ with sync_playwright() as p:
         check("loading layer 3" in loading, f"{scheme}: loading state shown ({loading!r})")
         page.screenshot(path=str(OUT / f"{scheme}-loading.png"), clip={"x": 0, "y": 0, "width": 1000, "height": 500})
         page.wait_for_timeout(600)
-        check((a.locator(".al-status").text_content() or "") == "", f"{scheme}: layer 3 arrived")
+        st = a.locator(".al-status")
+        check(st.get_attribute("data-state") in ("ready", "limited") and a.get_attribute("data-drawn-layer") == "3",
+              f"{scheme}: layer 3 arrived ({st.text_content()!r})")
         # heatmap mode in A
         a.locator('[data-control="mode"]').click()
         page.wait_for_timeout(100)
@@ -118,6 +120,10 @@ with sync_playwright() as p:
     timing = page.evaluate(
         """async () => {
         const root = document.querySelector('.attnlens');
+        const scroll = root.querySelector('.al-scroll');
+        scroll.scrollTop = 290 * 22;  // labels are virtualised: bring row 300 on screen first
+        scroll.dispatchEvent(new Event('scroll'));
+        await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
         const label = root.querySelector('[data-side="left"][data-token-index="300"]');
         const t0 = performance.now();
         label.click();

@@ -4,6 +4,7 @@ import { METHODS, reruns } from "../src/contract";
 import { requestKey } from "../src/replies";
 import type { DType, EncodedArray } from "../src/types";
 import { answerLod } from "./synthetic-lod";
+import { syntheticLod, syntheticRowInto } from "./synthetic-rows";
 
 export const DEV_TOKENS = [
   "<|endoftext|>",
@@ -44,28 +45,7 @@ function rng(seed: number): () => number {
  */
 export function syntheticLayer(layer: number, nHeads: number, n: number, causal = true): Float32Array {
   const out = new Float32Array(nHeads * n * n);
-  const rand = rng(1000 + layer * 97);
-  for (let h = 0; h < nHeads; h++) {
-    const role = (h + layer) % 4;
-    for (let i = 0; i < n; i++) {
-      const logits = new Float64Array(n);
-      for (let j = 0; j < n; j++) {
-        let x = rand() * 1.5;
-        if (role === 0) x += j === i - 1 || (i === 0 && j === 0) ? 6 : 0;
-        if (role === 1) x += j === i ? 5 : 0;
-        if (role === 2) x += j === 0 ? 4.5 : 0;
-        if (role === 3) x += rand() < 0.15 ? 3 : 0;
-        logits[j] = causal && j > i ? -Infinity : x;
-      }
-      let max = -Infinity;
-      for (const v of logits) max = Math.max(max, v);
-      let sum = 0;
-      for (let j = 0; j < n; j++) sum += logits[j] === -Infinity ? 0 : Math.exp(logits[j]! - max);
-      for (let j = 0; j < n; j++) {
-        out[h * n * n + i * n + j] = logits[j] === -Infinity ? 0 : Math.exp(logits[j]! - max) / sum;
-      }
-    }
-  }
+  for (let h = 0; h < nHeads; h++) for (let i = 0; i < n; i++) syntheticRowInto(out.subarray((h * n + i) * n, (h * n + i + 1) * n), layer, h, i, n, causal);
   return out;
 }
 
@@ -112,8 +92,9 @@ export const DEV_NEURONS = 256;
 /** Arrays and data of one synthetic reply, as Python's protocol.answer builds them. */
 export function syntheticArrays(
   what: string,
-  o: { layer?: number; neuron?: number; position?: number; method?: string; nLayers: number; nHeads: number; kvHeads?: number; tokens: string[] },
+  o: { layer?: number; neuron?: number; position?: number; method?: string; nLayers: number; nHeads: number; kvHeads?: number; tokens: string[]; params?: Record<string, unknown> },
 ): { arrays: Record<string, EncodedArray>; data: Record<string, unknown> } | null {
+  if (what.startsWith("attention_row")) return syntheticLod(what, o); // level-of-detail rows (synthetic-rows.ts)
   const n = o.tokens.length;
   const H = o.nHeads;
   const kv = o.kvHeads ?? H;
@@ -259,12 +240,12 @@ export function replyMessage(what: string, key: string, id: unknown, built: { ar
 /** An in-page model's `onSend` that answers every request with synthetic data, as Python would. */
 export function answerRequests(o: { nLayers: number; nHeads: number; kvHeads?: number; tokens: string[] }) {
   return (content: unknown, model: { emitCustom(content: unknown, buffers?: DataView[]): void }): void => {
-    const c = content as { kind: string; what: string; stack: string; layer?: number; neuron?: number; id: number; position?: number; method?: string };
+    const c = content as { kind: string; what: string; key?: string; stack: string; layer?: number; neuron?: number; id: number; position?: number; method?: string };
     if (c.kind !== "request" || answerLod(content, model, o)) return; // attention_tile / _heads / _cell: synthetic-lod.ts
     const rerun = reruns(c.what);
     // Reruns: the kernel says it is working, answers a moment later, and names the reply by id alone.
-    const key = rerun ? (undefined as unknown as string) : requestKey(c.what, c.stack, c.layer, c.neuron);
-    const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron, position: c.position, method: c.method });
+    const key = rerun ? (undefined as unknown as string) : (c.key ?? requestKey(c.what, c.stack, c.layer, c.neuron));
+    const built = syntheticArrays(c.what, { ...o, layer: c.layer, neuron: c.neuron, position: c.position, method: c.method, params: c });
     if (!built) return;
     const m = replyMessage(c.what, key, c.id, built);
     if (!rerun) return model.emitCustom(m.content, m.buffers);

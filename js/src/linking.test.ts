@@ -154,7 +154,7 @@ describe("linked views", () => {
     expect(model.get("stack")).toBe("cross");
     expect(root.querySelectorAll('[data-side="left"]').length).toBe(3);
     expect(root.querySelectorAll('[data-side="right"]').length).toBe(TOKENS.length);
-    expect(model.sent.at(-1)!.content).toMatchObject({ what: "attention", stack: "cross", layer: 0 });
+    expect(model.sent.at(-1)!.content).toMatchObject({ what: "attention_rows", stack: "cross", layer: 0, start: 0 });
   });
 
   it("attribution: a token locked in the head view is explained; method changes ask the kernel again", async () => {

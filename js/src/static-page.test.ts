@@ -16,17 +16,18 @@ const TOKENS = ["<bos>", "A", " </script>", " <!-- x", " b"];
 const H = 2;
 const N = TOKENS.length;
 
-function stateJson(layers: number[], extra: Record<string, unknown> = {}): string {
+function stateJson(layers: number[], extra: Record<string, unknown> = {}, whole = true): string {
   const _replies: Record<string, unknown> = {};
-  const add = (what: string, layer?: number) => {
-    const built = syntheticArrays(what, { nLayers: 3, nHeads: H, tokens: TOKENS, layer })!;
+  const add = (what: string, layer?: number, extra: string[] = [], params?: Record<string, unknown>) => {
+    const built = syntheticArrays(what, { nLayers: 3, nHeads: H, tokens: TOKENS, layer, params })!;
     const arrays: Record<string, unknown> = {};
     for (const [name, a] of Object.entries(built.arrays))
       arrays[name] = { dtype: a.dtype, shape: a.shape, buffer: { base64: toBase64(a.buffer as DataView) } };
-    const key = requestKey(what, "self", layer);
+    const key = requestKey(what, "self", layer, undefined, extra);
     _replies[key] = { kind: "reply", what, key, arrays, data: built.data };
   };
-  for (const l of layers) add("attention", l);
+  if (whole) for (const l of layers) add("attention", l); // the heatmap's whole layer (until the zoomable heatmap lands)
+  for (const l of layers) add("attention_rows", l, ["0", "64", "8"], { start: 0, count: 64, k: 8 }); // lines mode
   add("logit_lens");
   const state = {
     layer: layers[0] ?? 0,
@@ -113,12 +114,13 @@ describe("static page", () => {
     slider.dispatchEvent(new Event("input", { bubbles: true }));
     await new Promise((r) => setTimeout(r, 50));
     expect(a.getAttribute("data-layer")).toBe("1");
-    expect(a.querySelector(".al-status")!.textContent).toBe("");
+    // token 1 is locked: its exact row comes from the whole layer this page holds (static-rows.ts)
+    expect(a.querySelector(".al-status")!.textContent).toBe("token 1: every line of its exact row");
     slider.value = "2"; // not embedded in A (only in B)
     slider.dispatchEvent(new Event("input", { bubbles: true }));
     await new Promise((r) => setTimeout(r, 50));
-    expect(a.querySelector(".al-status")!.textContent).toContain(notSavedMessage("attention:self:2"));
-    expect(notSavedMessage("attention:self:2")).toContain("needs a running kernel");
+    expect(a.querySelector(".al-status")!.textContent).toContain(notSavedMessage("attention_rows:self:2:0:64:8"));
+    expect(notSavedMessage("attention_rows:self:2:0:64:8")).toContain("needs a running kernel");
     expect(b.querySelector(".al-status")!.textContent).toBe("");
     for (const x of booted) x.cleanup();
     expect(document.querySelectorAll(".attnlens").length).toBe(0);
@@ -134,7 +136,7 @@ describe("static page", () => {
       expect(ok()).toBe(true);
     };
     await until(() => root.querySelector(".al-status")!.getAttribute("data-state") === "ready");
-    const asked = () => (w!.model as unknown as { sent: { content: { what?: string; layer?: number } }[] }).sent.filter((m) => m.content.what === "attention");
+    const asked = () => (w!.model as unknown as { sent: { content: { what?: string; layer?: number } }[] }).sent.filter((m) => m.content.what === "attention_rows");
     expect(asked().map((m) => m.content.layer)).toEqual([0]);
     // layer 1 is inflated in the background and handed over without a request
     await new Promise((r) => setTimeout(r, 400));
@@ -143,7 +145,19 @@ describe("static page", () => {
     slider.dispatchEvent(new Event("input", { bubbles: true }));
     await Promise.resolve();
     expect(root.querySelector(".al-status")!.getAttribute("data-state")).toBe("ready");
-    expect(asked().map((m) => m.content.layer)).toEqual([0]);
+    expect(asked().map((m) => m.content.layer)).toEqual([0, 1]); // 1: the idle prefetch of the neighbour
+    expect(root.querySelector(".al-status")!.textContent).toBe("lines: each row's 5 strongest keys per head (on average 100% of its weight)");
+    w!.cleanup();
+  });
+
+  it("a page with rows windows only: a locked token's lines are its strongest keys, and the page says so", async () => {
+    addState(stateJson([0], { token: 2 }, false));
+    const [w] = boot(document);
+    const root = document.querySelector<HTMLElement>(".attnlens")!;
+    const status = () => root.querySelector(".al-status")!.textContent;
+    for (let i = 0; i < 50 && !status()!.startsWith("token 2: only"); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(status()).toBe("token 2: only its strongest keys held in this page (its exact row needs a running kernel)");
+    expect(root.getAttribute("data-drawn-layer")).toBe("0");
     w!.cleanup();
   });
 

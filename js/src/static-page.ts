@@ -13,6 +13,7 @@ import { inflate, isDeflated } from "./inflate";
 import { notSavedMessage } from "./contract";
 import { requestKey, toBinary } from "./replies";
 import type { AnyModel } from "./types";
+import { answerLod, isLodRequest } from "./static-lod";
 import { render } from "./widget";
 
 export const STATE_SELECTOR = 'script[type="application/vnd.attnlens+json"]';
@@ -145,6 +146,8 @@ export function modelFromState(state: Record<string, unknown>): MemoryModel {
         // Answer asynchronously, as a kernel would; inflate the rest once the first answers are out.
         setTimeout(() => {
           const r = plain[key] ?? packed.get(key);
+          const find = (k: string) => { const x = plain[k] ?? packed.get(k); return isReply(x) ? unpackKey(k, x).then((u) => ({ ...u, data: isObject(x.data) ? x.data : {} })) : Promise.resolve(undefined); };
+          if (!r && isLodRequest(content.what)) return void answerLod(content, key, find).then((m) => model.emitCustom(m?.content ?? { kind: "error", key, id, message: notSavedMessage(key) }, m?.buffers)); // static-lod.ts
           if (!isReply(r)) {
             model.emitCustom({ kind: "error", key, id, message: notSavedMessage(key) });
             return;

@@ -95,14 +95,15 @@ describe("widget", () => {
     expect(model.get("token")).toBeNull();
   });
 
-  it("follows changes from Python and validates them", () => {
+  it("follows changes from Python and validates them", async () => {
     const model = makeModel();
     const { root } = mount(model);
     model.pythonSet("layer", 2);
     expect(root.getAttribute("data-layer")).toBe("2");
     expect((root.querySelector('[data-control="layer"]') as HTMLInputElement).value).toBe("2");
     expect(root.textContent).toContain("Layer 2 (layers 0–3)");
-    expect(model.sent.at(-1)!.content).toMatchObject({ kind: "request", what: "attention", stack: "self", layer: 2 });
+    await Promise.resolve(); // the head view draws the new layer once this task ends
+    expect(model.sent.at(-1)!.content).toMatchObject({ kind: "request", what: "attention_rows", stack: "self", layer: 2, start: 0, count: 64, k: 8 });
     model.pythonSet("heads", [2, 0, 0, 9]);
     expect(root.getAttribute("data-heads")).toBe("0,2");
     expect(root.querySelector('[data-control="heads-all"]')!.textContent).toBe("Show all");
@@ -150,7 +151,7 @@ describe("widget", () => {
     return new Promise<void>((resolve) => {
       setTimeout(() => {
         expect(status.textContent).toContain("loading layer 1");
-        model.emitCustom({ kind: "error", key: "attention:self:1", message: "no layer 1 in this trace" });
+        model.emitCustom({ kind: "error", key: "attention_rows:self:1:0:64:8", message: "no layer 1 in this trace" });
         setTimeout(() => {
           expect(root.textContent).toContain("no layer 1 in this trace");
           resolve();

@@ -16,6 +16,7 @@ from typing import Any
 
 from attnlens.widget import bundle
 from attnlens.widget.contract import STATE_TRAITS
+from attnlens.widget.lod_export import DEFAULT_BUDGET_MB, lod_replies
 from attnlens.widget.protocol import inline, inline_reply
 from attnlens.widget.wire import LensState, explained_position, saved_requests
 
@@ -46,15 +47,22 @@ def _base64(data: bytes) -> dict[str, Any]:
     return {"base64": base64.b64encode(data).decode("ascii")}
 
 
-def standalone_state(lens: LensState) -> dict[str, Any]:
-    """The widget's state with the saved replies, buffers as base64."""
+def encode_reply(reply: dict[str, Any]) -> dict[str, Any]:
+    """``reply`` (from ``inline_reply``) with each buffer as base64 text, in place; returns it."""
+    for spec in reply["arrays"].values():
+        spec["buffer"] = _base64(spec["buffer"])
+    return reply
+
+
+def standalone_state(lens: LensState, budget_mb: float = DEFAULT_BUDGET_MB) -> dict[str, Any]:
+    """The widget's state with the saved replies, buffers as base64; the head view's level-of-detail
+    attention (rows windows and overview tiles) within ``budget_mb`` (lod_export)."""
     replies = {}
     saved = [inline_reply(lens.trace, r, lens._session) for r in saved_requests(lens)]  # reruns come from the session
     computed = [(key, inline(reply, buffers)) for key, (reply, buffers) in lens._session.computed.items()]
     for key, reply in [*saved, *computed]:
-        for spec in reply["arrays"].values():
-            spec["buffer"] = _base64(spec["buffer"])
-        replies[key] = reply
+        replies[key] = encode_reply(reply)
+    replies.update(lod_replies(lens, budget_mb, encode_reply))
     state = {name: getattr(lens, name) for name in STATE_TRAITS}
     state["_replies"] = replies
     version = max(lens._session.runs, default=0)
@@ -65,9 +73,9 @@ def standalone_state(lens: LensState) -> dict[str, Any]:
     return state
 
 
-def standalone_html(lens: LensState, title: str | None = None) -> str:
+def standalone_html(lens: LensState, title: str | None = None, budget_mb: float = DEFAULT_BUDGET_MB) -> str:
     script, css = bundle.read("standalone.js"), bundle.read("widget.css")
-    state = json.dumps(standalone_state(lens), ensure_ascii=True, separators=(",", ":"))
+    state = json.dumps(standalone_state(lens, budget_mb), ensure_ascii=True, separators=(",", ":"))
     heading = title or f"attnlens · {lens.trace.model_name}"
     return "\n".join(
         [

@@ -223,10 +223,12 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         if sum(inline_nbytes(r) for r in self._replies.values()) + inline_nbytes(kept) <= SEED_BYTES:
             self._replies = {**self._replies, key: kept}
 
-    def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> str:
-        """Write one self-contained, offline, interactive HTML file; returns its path."""
+    def save_html(self, path: str | os.PathLike[str], title: str | None = None, budget_mb: float = 25.0) -> str:
+        """Write one self-contained, offline, interactive HTML file; returns its path. The head view's
+        attention (each row's strongest keys, heatmap overviews) is saved within ``budget_mb``
+        megabytes of compressed data; the page says which layers it holds."""
         target = pathlib.Path(path)
-        target.write_text(standalone_html(self, title), encoding="utf-8")
+        target.write_text(standalone_html(self, title, budget_mb), encoding="utf-8")
         return str(target)
 
     def save_png(self, path: str | os.PathLike[str]) -> str:

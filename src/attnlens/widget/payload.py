@@ -44,6 +44,18 @@ def encode_array(values: np.ndarray, dtype: WireDtype) -> dict[str, Any]:
     return {"dtype": dtype, "shape": list(values.shape), "buffer": np.ascontiguousarray(data).tobytes()}
 
 
+def decode_array(payload: dict[str, Any]) -> np.ndarray:
+    """The inverse of ``encode_array`` (float32, or the integers of uint16/uint32), as the page does it."""
+    dtype = payload["dtype"]
+    raw = bytes(payload["buffer"])
+    shape = tuple(payload["shape"])
+    if dtype == "uint8":
+        return np.frombuffer(raw, np.uint8).reshape(shape).astype(np.float32) / 255.0
+    wire = {"float16": "<f2", "float32": "<f4", "uint16": "<u2", "uint32": "<u4"}[dtype]
+    values = np.frombuffer(raw, wire).reshape(shape)
+    return values.copy() if dtype.startswith("uint") else values.astype(np.float32)
+
+
 def encode_attention(attention: np.ndarray) -> dict[str, Any]:
     """One layer's attention [heads, tokens, tokens] in the smallest faithful wire dtype."""
     heads, n_tokens, _ = attention.shape

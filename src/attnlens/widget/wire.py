@@ -92,6 +92,9 @@ def _each_layer(lens: LensState, kind: str) -> Requests:
 
 def _current(lens: LensState, kind: str) -> Requests:
     st = lens.trace.stack(lens.stack)
+    if kind == "attention":  # only the neuron view's softmax column reads a whole layer now
+        in_view = "neuron" in lens.view.split(",")
+        return [{"what": "attention", "stack": lens.stack, "layer": lens.layer}] if in_view else []
     if kind == "qk" and st.layers is not None:
         return [{"what": "qk", "stack": lens.stack, "layer": lens.layer}]
     if kind == "neuron" and st.mlp is not None and lens.neuron is not None:

@@ -104,25 +104,29 @@ export function selectLines(
   win?: LineWindow,
 ): LineSelection {
   const hs = validHeads(att, heads);
+  return pickLines((visit) => forEachCell(att, hs, focus, visit, win), threshold, maxLines);
+}
+
+/** Visits (head, from, to, weight) cells; called twice by pickLines (count, then collect). */
+export type CellVisitor = (visit: (head: number, from: number, to: number, w: number) => void) => void;
+
+/**
+ * The lines among `cells` with weight >= threshold, at most `maxLines`: beyond that the threshold
+ * rises (a 512-bin histogram over [threshold, 1]) so that the strongest lines are kept.
+ */
+export function pickLines(cells: CellVisitor, threshold = DEFAULT_THRESHOLD, maxLines = DEFAULT_MAX_LINES): LineSelection {
   let cutoff = threshold;
   let limited = false;
-  // Histogram pass: count weights >= threshold in bins over [threshold, 1].
   const BINS = 512;
   const bins = new Uint32Array(BINS);
   let total = 0;
   const span = Math.max(1e-9, 1 - threshold);
-  forEachCell(
-    att,
-    hs,
-    focus,
-    (_h, _i, _j, w) => {
-      if (w >= threshold) {
-        total++;
-        bins[Math.min(BINS - 1, Math.floor(((w - threshold) / span) * BINS))]!++;
-      }
-    },
-    win,
-  );
+  cells((_h, _i, _j, w) => {
+    if (w >= threshold) {
+      total++;
+      bins[Math.min(BINS - 1, Math.floor(((w - threshold) / span) * BINS))]!++;
+    }
+  });
   if (total > maxLines) {
     limited = true;
     let kept = 0;
@@ -134,15 +138,9 @@ export function selectLines(
     cutoff = threshold + ((b + 1) / BINS) * span;
   }
   const lines: Line[] = [];
-  forEachCell(
-    att,
-    hs,
-    focus,
-    (head, from, to, weight) => {
-      if (weight >= cutoff) lines.push({ head, from, to, weight });
-    },
-    win,
-  );
+  cells((head, from, to, weight) => {
+    if (weight >= cutoff) lines.push({ head, from, to, weight });
+  });
   return { lines, threshold: cutoff, limited };
 }
 
