@@ -158,8 +158,8 @@ class HeadView {
     }
     sk.linesCell.hidden = isHeat;
     sk.right.hidden = isHeat;
-    sk.heatCell.hidden = !isHeat;
-    sk.readout.hidden = !isHeat;
+    sk.heatCell.hidden = true; // the zoomable heatmap draws in its own box (heatmap-mode.ts)
+    this.heat.show(isHeat);
     const focus = this.focusOf(s);
     this.labels.update(s, this.lockSide, focus, focus && !isHeat ? this.lines.focusWeights(s, focus) : null);
   }
@@ -169,7 +169,7 @@ class HeadView {
     if (this.destroyed) return;
     const s = this.store.get();
     const theme = this.themes.get();
-    const r: ModeDraw = s.mode === "heatmap" ? this.heat.draw(s, theme) : this.lines.draw(s, this.focusOf(s), theme);
+    const r: ModeDraw = s.mode === "heatmap" ? this.heat.draw(s) : this.lines.draw(s, this.focusOf(s), theme);
     this.sk.section.classList.toggle("al-pending", !r.drawn);
     this.sk.status.textContent = r.status;
     this.sk.status.setAttribute("data-state", r.state);
