@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from attnlens.analysis.attention import attention_from_qk
+
+if TYPE_CHECKING:
+    from attnlens.analysis.logit_attribution import LogitAttribution
 
 
 @dataclass
@@ -319,6 +322,16 @@ class Trace:
         from attnlens.capture.interventions import ablate
 
         return ablate(self, heads or [], neurons or [], mode, stack)
+
+    # --- circuits (thin: the work is in attnlens.analysis) ---------------------------------------
+    def logit_attribution(
+        self, target: int | str | None = None, contrast: int | str | None = None, position: int = -1
+    ) -> LogitAttribution:
+        """Each head's and MLP's direct contribution to the logit of ``target`` (minus ``contrast``)
+        at ``position``, norms frozen at their scale in this run; see analysis/logit_attribution.py."""
+        from attnlens.analysis.logit_attribution import logit_attribution
+
+        return logit_attribution(self, target, contrast, position)
 
 
 def _is_causal(inputs: LayerAttentionInputs) -> bool:

@@ -1,0 +1,211 @@
+"""Direct logit attribution: how much each head, each MLP, the embeddings and the biases write into
+one logit (or a logit difference, target − contrast) at one position.
+
+The residual stream at that position is the sum of the parts that wrote it. Every norm between a
+part and the logit is frozen at its scale in this run, as TransformerLens does: the final norm; in
+post-norm models (BERT, RoBERTa, DistilBERT) the norm after each residual addition; Gemma 2's norms on
+each sublayer's output. With the scales frozen the path is linear, so the parts add up to the model's
+own logit. A masked-LM head with a transform before the unembedding (dense → GELU → LayerNorm) is
+linearised the same way: the GELU's gate gelu(y)/y is frozen at its value in this run. Gemma 2's final
+logit soft-capping (cap·tanh(x / cap)) is not linear: there the parts add up to the logit before the cap.
+
+Head outputs are read at the input of attention's output projection (the heads' attention-weighted
+values, concatenated), by a hook: the model keeps its own attention implementation (SDPA, flash).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from attnlens.analysis.attribution import resolve_target
+from attnlens.analysis.residual_parts import (
+    HEAD_TRANSFORMS,
+    PATH_NORMS,
+    bias_of,
+    block_hidden,
+    frozen_norm,
+    in_out_weight,
+    logits_at,
+    model_inputs,
+    self_stack,
+    uncapped,
+)
+from attnlens.capture.adapters import BoundStack, resolve
+
+if TYPE_CHECKING:
+    from attnlens.capture.trace import Trace
+
+F64 = torch.float64
+
+
+@dataclass
+class LogitAttribution:
+    """Each part's direct contribution to ``logit`` (target − contrast when there is a contrast)."""
+
+    heads: np.ndarray  # [layers, heads]: each head's output through its slice of the output projection
+    mlps: np.ndarray  # [layers]: each MLP's output (without its bias)
+    embed: float  # the block-0 input: token (and position) embeddings
+    bias: float  # output-projection and MLP biases, norm offsets, the unembedding's bias
+    logit: float  # the model's own logit (difference) at this position, before any soft-capping
+    position: int
+    target: int
+    contrast: int | None
+    target_token: str
+    contrast_token: str | None
+
+    @property
+    def total(self) -> float:
+        """The parts added up: equal to ``logit`` up to rounding."""
+        return float(self.heads.sum() + self.mlps.sum() + self.embed + self.bias)
+
+    def top_heads(self, k: int = 5) -> list[tuple[int, int, float]]:
+        """The k heads with the largest contributions, as (layer, head, value)."""
+        order = np.argsort(self.heads, axis=None)[::-1][:k]
+        return [(int(i // self.heads.shape[1]), int(i % self.heads.shape[1]), float(self.heads.flat[i]))
+                for i in order]
+
+    def __repr__(self) -> str:
+        what = repr(self.target_token) + (f" − {self.contrast_token!r}" if self.contrast is not None else "")
+        return (f"LogitAttribution({what} at position {self.position}: logit {self.logit:.4g} = "
+                f"{self.heads.shape[0]}×{self.heads.shape[1]} heads {self.heads.sum():.4g} + MLPs "
+                f"{self.mlps.sum():.4g} + embeddings {self.embed:.4g} + biases {self.bias:.4g})")
+
+
+@dataclass
+class _Captured:
+    embed: torch.Tensor  # [d]
+    heads_in: list[torch.Tensor]  # per layer: input of the output projection at the position [heads·head_dim]
+    mlp_out: list[torch.Tensor]  # per layer: the MLP's output at the position [d]
+    logits: torch.Tensor  # [vocab], uncapped, float64
+
+
+def _capture(model: Any, stack: BoundStack, encoded: Any, position: int) -> _Captured:
+    from attnlens.capture.run import _eval_mode
+
+    n = len(stack.blocks)
+    seen: dict[str, Any] = {"z": [None] * n, "mlp": [None] * n}
+    assert stack.attn_outs is not None and stack.mlp_outs is not None
+
+    def keep_embed(_m: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        seen["embed"] = block_hidden(args, kwargs)[0, position].detach().to("cpu", F64)
+
+    handles = [stack.blocks[0].register_forward_pre_hook(keep_embed, with_kwargs=True)]
+    for i in range(n):
+
+        def keep_z(_m: Any, args: tuple[Any, ...], i: int = i) -> None:
+            seen["z"][i] = args[0][0, position].detach().to("cpu", F64)
+
+        def keep_mlp(_m: Any, _a: Any, out: torch.Tensor, i: int = i) -> None:
+            seen["mlp"][i] = out[0, position].detach().to("cpu", F64)
+
+        handles.append(stack.attn_outs[i].register_forward_pre_hook(keep_z))
+        handles.append(stack.mlp_outs[i].register_forward_hook(keep_mlp))
+    try:
+        with logits_at(model, position), _eval_mode(model), torch.no_grad():
+            out = model(**model_inputs(model, encoded))
+    finally:
+        for handle in handles:
+            handle.remove()
+    logits = uncapped(model, out.logits[0, -1].detach().to("cpu", F64))
+    return _Captured(seen["embed"], seen["z"], seen["mlp"], logits)
+
+
+def _normed(norm: torch.nn.Module, rows: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """rows [k, d] and bias [d] through ``norm`` frozen at its input in the run (their sum)."""
+    linear, const = frozen_norm(norm, rows.sum(0) + bias)
+    return linear(rows), linear(bias) + const
+
+
+def _norm_at(block: torch.nn.Module, path: str | None) -> torch.nn.Module | None:
+    return None if path is None else resolve(block, path)  # type: ignore[no-any-return]
+
+
+def _residual_parts(model: Any, stack: BoundStack, seen: _Captured, n_heads: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """rows [1 + layers·(heads + 1), d] (embeddings, then each layer's heads and MLP) and the bias [d],
+    as they reach the final norm."""
+    assert stack.attn_outs is not None and stack.mlp_outs is not None
+    family = model.config.model_type
+    norms = PATH_NORMS.get(family, (None, None, None, None))
+    rows, bias = seen.embed[None], torch.zeros_like(seen.embed)
+    width = seen.embed.shape[0]
+    for layer, block in enumerate(stack.blocks):
+        o_proj, down = stack.attn_outs[layer], stack.mlp_outs[layer]
+        z = seen.heads_in[layer].view(n_heads, -1)
+        weight = in_out_weight(o_proj).detach().to("cpu", F64).reshape(n_heads, z.shape[1], width)
+        heads = torch.einsum("hk,hkd->hd", z, weight)
+        mlp_bias = bias_of(down, width, F64)
+        sub = [(heads, bias_of(o_proj, width, F64), norms[0], norms[1]),
+               ((seen.mlp_out[layer] - mlp_bias)[None], mlp_bias, norms[2], norms[3])]
+        for part, part_bias, on_output, after_add in sub:
+            norm = _norm_at(block, on_output)
+            if norm is not None:
+                part, part_bias = _normed(norm, part, part_bias)
+            rows, bias = torch.cat([rows, part]), bias + part_bias
+            norm = _norm_at(block, after_add)
+            if norm is not None:
+                rows, bias = _normed(norm, rows, bias)
+    return rows, bias
+
+
+def _gelu_gate(act: Any, y: torch.Tensor) -> torch.Tensor:
+    """act(y) / y elementwise, the gate a GELU multiplies its input by (its limit at y = 0)."""
+    small = y.abs() < 1e-12
+    at_zero = act(torch.tensor([1e-6], dtype=F64)) / 1e-6
+    return torch.where(small, at_zero, act(y) / torch.where(small, torch.ones_like(y), y))
+
+
+def _through_head(
+    model: Any, stack: BoundStack, rows: torch.Tensor, bias: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Final norm, then a masked-LM head's transform, all frozen: rows and bias as the unembedding reads them."""
+    if stack.final_norm is not None:
+        rows, bias = _normed(stack.final_norm, rows, bias)
+    transform = HEAD_TRANSFORMS.get(model.config.model_type)
+    if transform is None:
+        return rows, bias
+    dense = resolve(model, transform[0])
+    weight = dense.weight.detach().to("cpu", F64)
+    rows, bias = rows @ weight.T, bias @ weight.T + bias_of(dense, weight.shape[0], F64)
+    act = resolve(model, transform[1]) if transform[1] else torch.nn.functional.gelu
+    gate = _gelu_gate(act, rows.sum(0) + bias)
+    return _normed(resolve(model, transform[2]), rows * gate, bias * gate)
+
+
+def logit_attribution(
+    trace: Trace, target: int | str | None, contrast: int | str | None, position: int
+) -> LogitAttribution:
+    if trace._model is None or trace._encoded is None:
+        raise ValueError("this trace keeps no model (built from attention alone); trace the model with al.trace")
+    model = trace._model
+    stack = self_stack(model, "logit attribution")
+    goal = resolve_target(trace, target, position, contrast)
+    seen = _capture(model, stack, trace._encoded, goal.position)
+    n_layers, n_heads = len(stack.blocks), trace.n_heads
+    rows, bias = _through_head(model, stack, *_residual_parts(model, stack, seen, n_heads))
+    unembed = model.get_output_embeddings()
+    weight = unembed.weight.detach()
+    direction = weight[goal.target].to("cpu", F64)
+    u_bias = bias_of(unembed, weight.shape[0], F64)
+    value_bias, logit = u_bias[goal.target], seen.logits[goal.target]
+    if goal.contrast is not None:
+        direction = direction - weight[goal.contrast].to("cpu", F64)
+        value_bias, logit = value_bias - u_bias[goal.contrast], logit - seen.logits[goal.contrast]
+    values = (rows @ direction).numpy()
+    per_layer = values[1:].reshape(n_layers, n_heads + 1)
+    decode = trace._decode or (lambda ids: [str(i) for i in ids])
+    result = LogitAttribution(
+        heads=per_layer[:, :n_heads].copy(), mlps=per_layer[:, n_heads].copy(), embed=float(values[0]),
+        bias=float(bias @ direction + value_bias), logit=float(logit), position=goal.position,
+        target=goal.target, contrast=goal.contrast, target_token=decode([goal.target])[0],
+        contrast_token=None if goal.contrast is None else decode([goal.contrast])[0],
+    )
+    if not np.isclose(result.total, result.logit, rtol=1e-3, atol=1e-3):
+        warnings.warn(f"the parts add up to {result.total:.6g}, not the model's logit {result.logit:.6g}: this "
+                      f"{model.config.model_type} model's residual stream is not laid out as attnlens expects; "
+                      "please report the model name", stacklevel=3)
+    return result
