@@ -12,6 +12,7 @@ import torch
 from attnlens.analysis.attention import attention_from_qk
 
 if TYPE_CHECKING:
+    from attnlens.analysis.head_roles import HeadRoles
     from attnlens.analysis.logit_attribution import LogitAttribution
 
 
@@ -332,6 +333,13 @@ class Trace:
         from attnlens.analysis.logit_attribution import logit_attribution
 
         return logit_attribution(self, target, contrast, position)
+
+    def head_roles(self, n_random: int = 40, seed: int = 0) -> HeadRoles:
+        """Previous-token, induction, duplicate-token and first-token scores of every head, on this text
+        and on a repeated random sequence; see analysis/head_roles.py."""
+        from attnlens.analysis.head_roles import head_roles
+
+        return head_roles(self, n_random, seed)
 
 
 def _is_causal(inputs: LayerAttentionInputs) -> bool:
