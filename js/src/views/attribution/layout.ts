@@ -9,6 +9,8 @@ export const METHOD_TITLES: Readonly<Record<string, string>> = Object.freeze({
   integrated_gradients: "Integrated gradients",
   saliency: "Saliency (|gradient|)",
   input_x_gradient: "Input × gradient",
+  deeplift: "DeepLIFT",
+  gradient_shap: "GradientSHAP",
   occlusion: "Occlusion",
   feature_ablation: "Feature ablation",
   lime: "LIME",
