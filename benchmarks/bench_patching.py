@@ -1,13 +1,14 @@
 """Activation patching, batched against one forward per cell; patching and logit attribution at 1,024 tokens.
 
-Run: python benchmarks/bench_patching.py [--tokens 64] [--long 1024] [--repeats 3] [--threads 1] [--skip-long]
+Run: python benchmarks/bench_patching.py [--tokens 64] [--long 1024] [--repeats 3] [--threads 1]
+     [--skip-long] [--skip-short]
 
 (a) GPT-2-small shape (12 layers × 12 heads, 768 wide, vocab 50257, SDPA, random weights), ``--tokens``
     random ids, the corrupt run with 4 of them changed: al.patch(what="heads"), all 144 heads, against a
     loop of one batch-1 forward per cell through the same hooks (what TransformerLens-style code does).
     Median of ``--repeats`` after a warm-up; the largest absolute difference of the two results.
 (b) The same model at ``--long`` tokens with progress bars: al.patch "heads" (144 cells), "residual" over
-    the last 8 positions (96 cells), and trace.logit_attribution, each timed once.
+    the last 4 positions (48 cells), and trace.logit_attribution, each timed once.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ def part_b(model: Any, n: int) -> None:
     clean, corrupt, target, contrast = timed("two traces", lambda: traces(model, n))
     kwargs = dict(target=target, contrast=contrast)
     timed("al.patch heads (144 cells)", lambda: al.patch(clean, corrupt, "heads", **kwargs))
-    timed("al.patch residual, last 8 positions (96 cells)",
-          lambda: al.patch(clean, corrupt, "residual", positions=list(range(n - 8, n)), **kwargs))
+    timed("al.patch residual, last 4 positions (48 cells)",
+          lambda: al.patch(clean, corrupt, "residual", positions=list(range(n - 4, n)), **kwargs))
     result = timed("trace.logit_attribution", lambda: clean.logit_attribution(target, contrast))
     print(f"    parts sum {result.total:.5f}, model's logit difference {result.logit:.5f}")
 
@@ -101,11 +102,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-long", action="store_true")
+    parser.add_argument("--skip-short", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}, {args.threads} thread(s)")
     model = gpt2_small()
-    part_a(model, args.tokens, args.repeats)
+    if not args.skip_short:
+        part_a(model, args.tokens, args.repeats)
     if not args.skip_long:
         part_b(model, args.long)
 
