@@ -82,7 +82,10 @@ def _check_runs(clean: Trace, corrupt: Trace, what: str, direction: str) -> None
     for name, run in (("clean", clean), ("corrupt", corrupt)):
         if run._model is None or run._encoded is None:
             raise ValueError(f"the {name} trace keeps no model (built from attention alone); trace it with al.trace")
-    check_same_model(clean, corrupt)
+    try:
+        check_same_model(clean, corrupt)
+    except ValueError as err:
+        raise ValueError(str(err).replace("to compare them", "to patch one into the other")) from None
     if clean._model is not corrupt._model:
         raise ValueError("the clean and corrupt traces come from two different model objects; patching moves "
                          "activations within one model: trace both texts with the same model")
@@ -232,7 +235,7 @@ def logit_difference(model: Any, inputs: dict[str, Any], position: int, target: 
 def _progress(total: int, show: bool, what: str) -> Any:
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, disable=not show, desc=f"patching {what}", unit="layer")
+    return tqdm(total=total, disable=not show, desc=f"patching {what}", unit="batch")
 
 
 def patch(
@@ -270,14 +273,15 @@ def patch(
     cells = list(range(n_heads)) if what == "heads" else _positions(positions, clean.n_tokens)
     rows = max(1, batch_tokens // clean.n_tokens)
     values = np.zeros((len(stack.blocks), len(cells)))
-    with _progress(len(stack.blocks), progress, what) as bar:
+    batches = -(-len(cells) // rows)
+    with _progress(len(stack.blocks) * batches, progress, what) as bar:
         for layer in range(len(stack.blocks)):
             for start in range(0, len(cells), rows):
                 chunk = cells[start : start + rows]
                 with patch_hook(stack, what, layer, chunk, activations[layer], n_heads):
                     patched = logit_difference(model, inputs, position, target_id, contrast_id).numpy()
                 values[layer, start : start + len(chunk)] = patched
-            bar.update(1)
+                bar.update(1)
     denom = clean_m - corrupt_m
     values = (values - corrupt_m) / denom if direction == "denoise" else (clean_m - values) / denom
     decode = clean._decode or (lambda ids: [str(i) for i in ids])
