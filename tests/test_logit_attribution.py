@@ -13,7 +13,9 @@ import attnlens as al
 from attnlens import bundled
 from families import NoSegments, build, minilm_dir
 
-LM_FAMILIES = ["gpt2", "llama", "mistral", "qwen2", "gemma", "gemma2", "gpt_neox", "bert", "roberta", "distilbert"]
+LM_FAMILIES = ["gpt2", "llama", "mistral", "qwen2", "gemma", "gemma2", "gpt_neox", "bert", "roberta", "distilbert",
+               "t5", "bart"]
+REPLY = "the dog ran after a red ball in the park"
 TEXT = "the cat sat on the [MASK] because it was tired and then the dog ran"
 
 
@@ -32,10 +34,11 @@ def _model(family: str) -> torch.nn.Module:
     return tf.Gemma2ForCausalLM._from_config(config, attn_implementation="eager", dtype=torch.float64).eval()
 
 
-def _hf_logits(model: Any, tokenizer: Any, text: str) -> torch.Tensor:
+def _hf_logits(model: Any, tokenizer: Any, text: str, target_ids: Any = None) -> torch.Tensor:
     """The model's own logits, straight from Hugging Face, uncapped for Gemma 2 (float64)."""
+    extra = {} if target_ids is None else {"decoder_input_ids": torch.tensor(target_ids)[None]}
     with torch.no_grad():
-        logits = model(**tokenizer(text, return_tensors="pt")).logits[0].double()
+        logits = model(**tokenizer(text, return_tensors="pt"), **extra).logits[0].double()
     cap = getattr(model.config, "final_logit_softcapping", None)
     return torch.atanh(logits / cap) * cap if cap else logits
 
@@ -44,13 +47,16 @@ def _hf_logits(model: Any, tokenizer: Any, text: str) -> torch.Tensor:
 def test_parts_sum_to_the_models_own_logit_difference(family: str, minilm_tokenizer: Any) -> None:
     model = _model(family)
     tokenizer = minilm_tokenizer if family == "bert" else NoSegments(minilm_tokenizer)
-    trace = al.trace(model, tokenizer, TEXT)
-    position = 6  # the [MASK] for the encoders, a middle token for the decoders
-    logits = _hf_logits(model, tokenizer, TEXT)[position]
+    seq2seq = family in ("t5", "bart")
+    trace = al.trace(model, tokenizer, TEXT, target=REPLY if seq2seq else None)
+    position = 6  # the [MASK] for the encoders, a middle token for the decoders (decoder side of seq2seq)
+    logits = _hf_logits(model, tokenizer, TEXT, trace.target_ids if seq2seq else None)[position]
     top2 = torch.topk(logits, 2).indices.tolist()
     result = trace.logit_attribution(top2[0], contrast=top2[1], position=position)
     expected = float(logits[top2[0]] - logits[top2[1]])
-    assert result.heads.shape == (3, trace.n_heads) and result.mlps.shape == (3,)
+    layers = 2 if seq2seq else 3
+    assert result.heads.shape == (layers, trace.n_heads) and result.mlps.shape == (layers,)
+    assert (result.cross_heads is not None) == seq2seq
     assert abs(result.total - expected) < 1e-4, (result.total, expected)
     assert abs(result.logit - expected) < 1e-4
     assert abs(result.heads).sum() > 0.1 and abs(result.mlps).sum() > 0.1  # real parts, not one lump
@@ -118,9 +124,10 @@ def test_a_model_without_an_unembedding_is_refused(minilm_tokenizer: Any) -> Non
         trace.logit_attribution(100)
 
 
-def test_an_encoder_decoder_is_refused_clearly(minilm_tokenizer: Any) -> None:
+def test_patching_an_encoder_decoder_is_refused_clearly(minilm_tokenizer: Any) -> None:
     model = build("bart", "eager")
-    trace = al.trace(model, NoSegments(minilm_tokenizer), "a short text", target="a reply")
+    tok = NoSegments(minilm_tokenizer)
+    clean, corrupt = (al.trace(model, tok, text, target="a reply") for text in ("a short text", "a long text"))
     with pytest.raises(ValueError, match="encoder-decoder"):
-        trace.logit_attribution(100)
-    assert np.isfinite(trace.logits_at(0)).all()
+        al.patch(clean, corrupt, target=100, contrast=101, progress=False)
+    assert np.isfinite(clean.logits_at(0)).all()

@@ -31,8 +31,8 @@ from attnlens.analysis.residual_parts import (
     frozen_norm,
     in_out_weight,
     logits_at,
+    logits_stacks,
     model_inputs,
-    self_stack,
     uncapped,
 )
 from attnlens.capture.adapters import BoundStack, resolve
@@ -57,11 +57,13 @@ class LogitAttribution:
     contrast: int | None
     target_token: str
     contrast_token: str | None
+    cross_heads: np.ndarray | None = None  # [layers, heads] of an encoder-decoder's cross-attention
 
     @property
     def total(self) -> float:
         """The parts added up: equal to ``logit`` up to rounding."""
-        return float(self.heads.sum() + self.mlps.sum() + self.embed + self.bias)
+        cross = 0.0 if self.cross_heads is None else float(self.cross_heads.sum())
+        return float(self.heads.sum() + self.mlps.sum() + self.embed + self.bias) + cross
 
     def top_heads(self, k: int = 5) -> list[tuple[int, int, float]]:
         """The k heads with the largest contributions, as (layer, head, value)."""
@@ -80,15 +82,16 @@ class LogitAttribution:
 class _Captured:
     embed: torch.Tensor  # [d]
     heads_in: list[torch.Tensor]  # per layer: input of the output projection at the position [heads·head_dim]
+    cross_in: list[torch.Tensor] | None  # the same for cross-attention (encoder-decoder models)
     mlp_out: list[torch.Tensor]  # per layer: the MLP's output at the position [d]
     logits: torch.Tensor  # [vocab], uncapped, float64
 
 
-def _capture(model: Any, stack: BoundStack, encoded: Any, position: int) -> _Captured:
+def _capture(model: Any, stack: BoundStack, cross: BoundStack | None, encoded: Any, position: int) -> _Captured:
     from attnlens.capture.run import _eval_mode
 
     n = len(stack.blocks)
-    seen: dict[str, Any] = {"z": [None] * n, "mlp": [None] * n}
+    seen: dict[str, Any] = {"z": [None] * n, "mlp": [None] * n, "cross": [None] * n}
     assert stack.attn_outs is not None and stack.mlp_outs is not None
 
     def keep_embed(_m: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -103,8 +106,13 @@ def _capture(model: Any, stack: BoundStack, encoded: Any, position: int) -> _Cap
         def keep_mlp(_m: Any, _a: Any, out: torch.Tensor, i: int = i) -> None:
             seen["mlp"][i] = out[0, position].detach().to("cpu", F64)
 
+        def keep_cross(_m: Any, args: tuple[Any, ...], i: int = i) -> None:
+            seen["cross"][i] = args[0][0, position].detach().to("cpu", F64)
+
         handles.append(stack.attn_outs[i].register_forward_pre_hook(keep_z))
         handles.append(stack.mlp_outs[i].register_forward_hook(keep_mlp))
+        if cross is not None and cross.attn_outs is not None:
+            handles.append(cross.attn_outs[i].register_forward_pre_hook(keep_cross))
     try:
         with logits_at(model, position), _eval_mode(model), torch.no_grad():
             out = model(**model_inputs(model, encoded))
@@ -112,7 +120,7 @@ def _capture(model: Any, stack: BoundStack, encoded: Any, position: int) -> _Cap
         for handle in handles:
             handle.remove()
     logits = uncapped(model, out.logits[0, -1].detach().to("cpu", F64))
-    return _Captured(seen["embed"], seen["z"], seen["mlp"], logits)
+    return _Captured(seen["embed"], seen["z"], seen["cross"] if cross is not None else None, seen["mlp"], logits)
 
 
 def _normed(norm: torch.nn.Module, rows: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -125,23 +133,33 @@ def _norm_at(block: torch.nn.Module, path: str | None) -> torch.nn.Module | None
     return None if path is None else resolve(block, path)  # type: ignore[no-any-return]
 
 
-def _residual_parts(model: Any, stack: BoundStack, seen: _Captured, n_heads: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """rows [1 + layers·(heads + 1), d] (embeddings, then each layer's heads and MLP) and the bias [d],
-    as they reach the final norm."""
+def _head_parts(o_proj: torch.nn.Module, z: torch.Tensor, n_heads: int, width: int) -> torch.Tensor:
+    """Each head's output through its rows of the output projection, [heads, width]."""
+    heads_z = z.view(n_heads, -1)
+    weight = in_out_weight(o_proj).detach().to("cpu", F64).reshape(n_heads, heads_z.shape[1], width)
+    return torch.einsum("hk,hkd->hd", heads_z, weight)
+
+
+def _residual_parts(
+    model: Any, stack: BoundStack, cross: BoundStack | None, seen: _Captured, n_heads: tuple[int, int]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """rows [1 + layers·(heads [+ cross heads] + 1), d] (embeddings, then each layer's heads, cross heads
+    and MLP) and the bias [d], as they reach the final norm."""
     assert stack.attn_outs is not None and stack.mlp_outs is not None
-    family = model.config.model_type
-    norms = PATH_NORMS.get(family, (None, None, None, None))
+    norms = PATH_NORMS.get(model.config.model_type, {})
     rows, bias = seen.embed[None], torch.zeros_like(seen.embed)
     width = seen.embed.shape[0]
     for layer, block in enumerate(stack.blocks):
         o_proj, down = stack.attn_outs[layer], stack.mlp_outs[layer]
-        z = seen.heads_in[layer].view(n_heads, -1)
-        weight = in_out_weight(o_proj).detach().to("cpu", F64).reshape(n_heads, z.shape[1], width)
-        heads = torch.einsum("hk,hkd->hd", z, weight)
         mlp_bias = bias_of(down, width, F64)
-        sub = [(heads, bias_of(o_proj, width, F64), norms[0], norms[1]),
-               ((seen.mlp_out[layer] - mlp_bias)[None], mlp_bias, norms[2], norms[3])]
-        for part, part_bias, on_output, after_add in sub:
+        sub = [("attn", _head_parts(o_proj, seen.heads_in[layer], n_heads[0], width), bias_of(o_proj, width, F64))]
+        if cross is not None and cross.attn_outs is not None and seen.cross_in is not None:
+            c_proj = cross.attn_outs[layer]
+            sub.append(("cross", _head_parts(c_proj, seen.cross_in[layer], n_heads[1], width),
+                        bias_of(c_proj, width, F64)))
+        sub.append(("mlp", (seen.mlp_out[layer] - mlp_bias)[None], mlp_bias))
+        for name, part, part_bias in sub:
+            on_output, after_add = norms.get(name, (None, None))
             norm = _norm_at(block, on_output)
             if norm is not None:
                 part, part_bias = _normed(norm, part, part_bias)
@@ -165,6 +183,9 @@ def _through_head(
     """Final norm, then a masked-LM head's transform, all frozen: rows and bias as the unembedding reads them."""
     if stack.final_norm is not None:
         rows, bias = _normed(stack.final_norm, rows, bias)
+    config = model.config
+    if config.model_type == "t5" and getattr(config, "scale_decoder_outputs", config.tie_word_embeddings):
+        rows, bias = rows * config.d_model**-0.5, bias * config.d_model**-0.5  # as T5's own forward does
     transform = HEAD_TRANSFORMS.get(model.config.model_type)
     if transform is None:
         return rows, bias
@@ -176,33 +197,44 @@ def _through_head(
     return _normed(resolve(model, transform[2]), rows * gate, bias * gate)
 
 
+def _unembedding(model: Any, target: int, contrast: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The unembedding's direction of target − contrast [d], and its bias difference (BART's
+    final_logits_bias included)."""
+    unembed = model.get_output_embeddings()
+    weight = unembed.weight.detach()
+    biases = bias_of(unembed, weight.shape[0], F64)
+    extra = getattr(model, "final_logits_bias", None)
+    if isinstance(extra, torch.Tensor):
+        biases = biases + extra.detach().to("cpu", F64).reshape(-1)
+    direction, bias = weight[target].to("cpu", F64), biases[target]
+    if contrast is not None:
+        direction, bias = direction - weight[contrast].to("cpu", F64), bias - biases[contrast]
+    return direction, bias
+
+
 def logit_attribution(
     trace: Trace, target: int | str | None, contrast: int | str | None, position: int
 ) -> LogitAttribution:
     if trace._model is None or trace._encoded is None:
         raise ValueError("this trace keeps no model (built from attention alone); trace the model with al.trace")
     model = trace._model
-    stack = self_stack(model, "logit attribution")
+    stack, cross = logits_stacks(model, "logit attribution")
     goal = resolve_target(trace, target, position, contrast)
-    seen = _capture(model, stack, trace._encoded, goal.position)
-    n_layers, n_heads = len(stack.blocks), trace.n_heads
-    rows, bias = _through_head(model, stack, *_residual_parts(model, stack, seen, n_heads))
-    unembed = model.get_output_embeddings()
-    weight = unembed.weight.detach()
-    direction = weight[goal.target].to("cpu", F64)
-    u_bias = bias_of(unembed, weight.shape[0], F64)
-    value_bias, logit = u_bias[goal.target], seen.logits[goal.target]
-    if goal.contrast is not None:
-        direction = direction - weight[goal.contrast].to("cpu", F64)
-        value_bias, logit = value_bias - u_bias[goal.contrast], logit - seen.logits[goal.contrast]
+    seen = _capture(model, stack, cross, trace._encoded, goal.position)
+    n_heads = (trace.stack(stack.spec.name).n_heads, trace.stack("cross").n_heads if cross is not None else 0)
+    rows, bias = _through_head(model, stack, *_residual_parts(model, stack, cross, seen, n_heads))
+    direction, value_bias = _unembedding(model, goal.target, goal.contrast)
+    logit = seen.logits[goal.target] - (seen.logits[goal.contrast] if goal.contrast is not None else 0.0)
     values = (rows @ direction).numpy()
-    per_layer = values[1:].reshape(n_layers, n_heads + 1)
+    per_layer = values[1:].reshape(len(stack.blocks), -1)
+    h, c = n_heads
     decode = trace._decode or (lambda ids: [str(i) for i in ids])
     result = LogitAttribution(
-        heads=per_layer[:, :n_heads].copy(), mlps=per_layer[:, n_heads].copy(), embed=float(values[0]),
+        heads=per_layer[:, :h].copy(), mlps=per_layer[:, h + c].copy(), embed=float(values[0]),
         bias=float(bias @ direction + value_bias), logit=float(logit), position=goal.position,
         target=goal.target, contrast=goal.contrast, target_token=decode([goal.target])[0],
         contrast_token=None if goal.contrast is None else decode([goal.contrast])[0],
+        cross_heads=per_layer[:, h : h + c].copy() if cross is not None else None,
     )
     if not np.isclose(result.total, result.logit, rtol=1e-3, atol=1e-3):
         warnings.warn(f"the parts add up to {result.total:.6g}, not the model's logit {result.logit:.6g}: this "

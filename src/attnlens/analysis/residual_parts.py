@@ -18,14 +18,17 @@ from attnlens.capture.adapters import BoundStack, adapter_for, bind
 
 Linear = Callable[[torch.Tensor], torch.Tensor]
 
-# Norms that sit on the residual path, by family: (on the attention sublayer's output, after the
-# attention residual addition, on the MLP's output, after the MLP residual addition). Pre-norm
-# families (GPT-2, Llama, Mistral, Qwen2, Gemma, GPT-NeoX) have none.
-PATH_NORMS: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
-    "gemma2": ("post_attention_layernorm", None, "post_feedforward_layernorm", None),
-    "bert": (None, "attention.output.LayerNorm", None, "output.LayerNorm"),
-    "roberta": (None, "attention.output.LayerNorm", None, "output.LayerNorm"),
-    "distilbert": (None, "sa_layer_norm", None, "output_layer_norm"),
+# Norms that sit on the residual path, by family and sublayer ("attn", "cross", "mlp"): (on the
+# sublayer's output, after the residual addition). Pre-norm families (GPT-2, Llama, Mistral, Qwen2,
+# Gemma, GPT-NeoX, T5) have none.
+PathNorms = dict[str, tuple[str | None, str | None]]
+PATH_NORMS: dict[str, PathNorms] = {
+    "gemma2": {"attn": ("post_attention_layernorm", None), "mlp": ("post_feedforward_layernorm", None)},
+    "bert": {"attn": (None, "attention.output.LayerNorm"), "mlp": (None, "output.LayerNorm")},
+    "roberta": {"attn": (None, "attention.output.LayerNorm"), "mlp": (None, "output.LayerNorm")},
+    "distilbert": {"attn": (None, "sa_layer_norm"), "mlp": (None, "output_layer_norm")},
+    "bart": {"attn": (None, "self_attn_layer_norm"), "cross": (None, "encoder_attn_layer_norm"),
+             "mlp": (None, "final_layer_norm")},
 }
 
 # Masked-LM heads with a transform before the unembedding: (dense, activation, norm).
@@ -37,20 +40,35 @@ HEAD_TRANSFORMS: dict[str, tuple[str, str | None, str]] = {
 }
 
 
-def self_stack(model: Any, what: str) -> BoundStack:
-    """The one attention stack of a decoder-only or encoder-only model, with clear errors otherwise."""
+def _adapter(model: Any, what: str) -> Any:
     adapter = adapter_for(model)
-    model_type = getattr(getattr(model, "config", None), "model_type", type(model).__name__)
     if adapter is None:
+        model_type = getattr(getattr(model, "config", None), "model_type", type(model).__name__)
         raise ValueError(f"attnlens has no adapter for model type {model_type!r}, so it cannot find the parts "
                          f"that {what} needs")
+    return adapter
+
+
+def self_stack(model: Any, what: str) -> BoundStack:
+    """The one attention stack of a decoder-only or encoder-only model, with clear errors otherwise."""
+    adapter = _adapter(model, what)
     if len(adapter.stacks) != 1:
-        raise ValueError(f"{what} supports decoder-only and encoder-only models; this {model_type} model is an "
-                         "encoder-decoder (T5, BART), which it does not cover yet")
+        raise ValueError(f"{what} supports decoder-only and encoder-only models; this {model.config.model_type} "
+                         "model is an encoder-decoder (T5, BART), which it does not cover yet")
     bound = bind(adapter, model)[0]
     if bound.attn_outs is None or bound.mlp_outs is None:
-        raise ValueError(f"the {model_type} adapter does not name the attention and MLP output projections")
+        raise ValueError(f"the {model.config.model_type} adapter does not name the attention and MLP output "
+                         "projections")
     return bound
+
+
+def logits_stacks(model: Any, what: str) -> tuple[BoundStack, BoundStack | None]:
+    """The stack the logits are read from, and its cross-attention stack (encoder-decoder models)."""
+    adapter = _adapter(model, what)
+    if len(adapter.stacks) == 1:
+        return self_stack(model, what), None
+    bound = {b.spec.name: b for b in bind(adapter, model)}
+    return bound["decoder"], bound["cross"]
 
 
 def in_out_weight(module: torch.nn.Module) -> torch.Tensor:
