@@ -156,6 +156,27 @@ def _compare(*args: Any, **kwargs: Any) -> Callable[[], Any]:
     return run
 
 
+def _patch(clean: str, corrupt: str, **kwargs: Any) -> Callable[[], Any]:
+    def run() -> Any:
+        model, tok = _bundled()
+        return _al().patch(_al().trace(model, tok, clean), _al().trace(model, tok, corrupt), progress=False, **kwargs)
+
+    return run
+
+
+def _patch_other_model() -> Any:
+    return _al().patch(_trace(), _other_model_trace(), progress=False)
+
+
+def _base_model_logit_attribution() -> Any:
+    from transformers import AutoModel, AutoTokenizer
+
+    from families import minilm_dir
+
+    model, tok = AutoModel.from_pretrained(minilm_dir()), AutoTokenizer.from_pretrained(minilm_dir())
+    return _al().trace(model, tok, "the cat sat").logit_attribution(100)
+
+
 def _traitlets_error() -> type[BaseException]:
     import traitlets
 
@@ -189,7 +210,7 @@ CASES: list[Case] = [
     Case("widget", "`lens.view` unknown", _set("view", "sankey"), _traitlets_error()),
     Case("widget", "`lens.token` out of range", _set("token", 1000), _traitlets_error()),
     Case("widget", "`lens.stack` unknown", _set("stack", "cross"), _traitlets_error()),
-    Case("widget", "`lens.method` not offered", _set("method", "deeplift"), _traitlets_error()),
+    Case("widget", "`lens.method` not offered", _set("method", "lrp"), _traitlets_error()),
     Case("widget", "`lens.ablate` item malformed", _set("ablate", ["head 1 3"]), _traitlets_error()),
     Case("page", "attribution target typed as several tokens",
          _page({"what": "attribution", "method": "saliency", "position": 3, "target": "Paris"}), ValueError),
@@ -210,6 +231,14 @@ CASES: list[Case] = [
     Case("API", "attribution matrix with no rows", lambda: _trace().attribute_matrix(rows=[]), ValueError),
     Case("API", "comparison of traces from two different models", _compare_other_model, ValueError),
     Case("API", "comparison with k ≤ 0", lambda: _compare(_trace(), _trace(), k=0)(), ValueError),
+    Case("API", "`al.patch` of texts of different token lengths",
+         _patch("The cat sat on the mat", "The big dog sat on the mat"), ValueError),
+    Case("API", "`al.patch` of runs of two different models", _patch_other_model, ValueError),
+    Case("API", "`al.patch` of a part it does not know", _patch("The cat sat", "The dog sat", what="neurons"),
+         ValueError),
+    Case("API", "logit attribution to a target of several tokens",
+         lambda: _trace().logit_attribution(" extraordinarily"), ValueError),
+    Case("API", "logit attribution in a model without an unembedding", _base_model_logit_attribution, ValueError),
 ]
 
 

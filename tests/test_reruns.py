@@ -136,7 +136,7 @@ def test_lens_says_working_then_replies_and_saves_the_answer(trace, tmp_path) ->
 @pytest.mark.parametrize(
     ("trait", "value", "message"),
     [
-        ("method", "deeplift", r"unknown attribution method 'deeplift'; choose one of \["),
+        ("method", "lrp", r"unknown attribution method 'lrp'; choose one of \["),
         ("ablate", ["head:9:0"], r"ablate item 'head:9:0' is out of range: layers 0 to 1"),
         ("ablate", ["heads:0:0"], r"is not 'head:LAYER:HEAD' or 'neuron:LAYER:NEURON'"),
         ("ablate", ["head:0:1", "head:0:1"], r"names a part twice"),

@@ -8,7 +8,7 @@ from attnlens.capture import LogitLens, Trace, from_cache, generate, trace
 
 __all__ = [
     "Lens", "LogitLens", "Trace", "compare", "from_cache", "generate", "head_view", "model_view", "neuron_view",
-    "show", "trace",
+    "patch", "show", "trace",
 ]
 __version__ = "0.1.0"
 
@@ -23,6 +23,10 @@ def __getattr__(name: str) -> Any:
         from attnlens.widget.show import compare
 
         return compare
+    if name == "patch":  # activation patching between two traces
+        from attnlens.analysis.patching import patch
+
+        return patch
     if name == "show":
         from attnlens.widget.show import show
 

@@ -8,6 +8,16 @@ whole embedding at a time and report that token's effect.
 The baseline is the embedding of a neutral token (pad, else unk, bos or eos) at every position, as
 Inseq does: a zero embedding sits on the singularity of RMSNorm/LayerNorm (x/‖x‖), where integrated
 gradients would need thousands of steps to stay complete.
+
+DeepLIFT (Captum's ``DeepLift``, rescale rule) replaces the gradient of the non-linear modules Captum
+has a rule for (ReLU, ELU, Sigmoid, Tanh, Softmax modules, ...) by the ratio Δoutput/Δinput against the
+baseline run. Everything else in a transformer gets no rule: GELU and SiLU activation modules, the
+attention softmax (a function call, not a module), LayerNorm/RMSNorm's division, rotary products and
+the attention's q·k product pass their ordinary gradient at the input, as in input × gradient. So on
+these models DeepLIFT is not complete (its sum is not f(input) − f(baseline)) and sits between
+input × gradient (relative to the baseline) and integrated gradients. GradientSHAP draws ``n_steps``
+random points between the baseline and the input (Captum's ``n_samples``, no added noise) and averages
+gradient × (input − baseline): its result depends on numpy's random seed (``np.random.seed``).
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from attnlens.analysis.attention_flow import attention_flow, attention_rollout
 if TYPE_CHECKING:
     from attnlens.capture.trace import Trace
 
-GRADIENT_METHODS = ("integrated_gradients", "saliency", "input_x_gradient")
+GRADIENT_METHODS = ("integrated_gradients", "saliency", "input_x_gradient", "deeplift", "gradient_shap")
 PERTURBATION_METHODS = ("occlusion", "feature_ablation", "lime", "kernel_shap")
 ATTENTION_METHODS = ("attention_rollout", "attention_flow")
 METHODS = GRADIENT_METHODS + PERTURBATION_METHODS + ATTENTION_METHODS
@@ -57,7 +67,7 @@ class TargetLogit(torch.nn.Module):
         return value  # type: ignore[no-any-return]
 
 
-def _token_id(trace: Trace, token: int | str, what: str) -> int:
+def token_id(trace: Trace, token: int | str, what: str) -> int:
     vocab = trace.vocab_size or 0
     if isinstance(token, str):
         if trace.source is None:
@@ -90,8 +100,8 @@ def resolve_target(
     if isinstance(position, bool) or not isinstance(position, (int, np.integer)) or not -n <= position < n:
         raise ValueError(f"position {position!r} is out of range: the text has positions 0 to {n - 1}")
     position = int(position) % n
-    target_id = int(trace.logits_at(position).argmax()) if target is None else _token_id(trace, target, "target")
-    contrast_id = None if contrast is None else _token_id(trace, contrast, "contrast")
+    target_id = int(trace.logits_at(position).argmax()) if target is None else token_id(trace, target, "target")
+    contrast_id = None if contrast is None else token_id(trace, contrast, "contrast")
     return AttributionTarget(position, target_id, contrast_id)
 
 
@@ -110,6 +120,8 @@ def _explainer(method: str, forward: Callable[[torch.Tensor], torch.Tensor]) -> 
         "integrated_gradients": attr.IntegratedGradients,
         "saliency": attr.Saliency,
         "input_x_gradient": attr.InputXGradient,
+        "deeplift": attr.DeepLift,
+        "gradient_shap": attr.GradientShap,
         "occlusion": attr.Occlusion,
         "feature_ablation": attr.FeatureAblation,
         "lime": attr.Lime,
@@ -145,6 +157,10 @@ def captum_kwargs(
         return {"abs": True}
     if method == "input_x_gradient":
         return {}
+    if method == "deeplift":
+        return {"baselines": baseline}
+    if method == "gradient_shap":  # n_steps random points between the baseline and the input, no noise
+        return {"baselines": baseline, "n_samples": n_steps, "stdevs": 0.0}
     if method == "occlusion":
         return {"sliding_window_shapes": (1, d), "baselines": baseline}
     if method == "feature_ablation":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -14,6 +15,10 @@ from attnlens.analysis.attention import attention_from_qk
 from attnlens.analysis.attention_lod import LayerLod, LayerSummary
 from attnlens.capture import interventions
 from attnlens.capture.model_run import ModelRun
+
+if TYPE_CHECKING:
+    from attnlens.analysis.head_roles import HeadRoles
+    from attnlens.analysis.logit_attribution import LogitAttribution
 
 
 @dataclass
@@ -455,6 +460,23 @@ class Trace:
     def attention_cell(self, layer: int, row: int, col: int, stack: str | None = None) -> np.ndarray:
         """A_h[row, col] for every head, float32 [heads]."""
         return self.layer_lod(layer, stack).cell(row, col)
+
+    # --- circuits (thin: the work is in attnlens.analysis) ---------------------------------------
+    def logit_attribution(
+        self, target: int | str | None = None, contrast: int | str | None = None, position: int = -1
+    ) -> LogitAttribution:
+        """Each head's and MLP's direct contribution to the logit of ``target`` (minus ``contrast``)
+        at ``position``, norms frozen at their scale in this run; see analysis/logit_attribution.py."""
+        from attnlens.analysis.logit_attribution import logit_attribution
+
+        return logit_attribution(self, target, contrast, position)
+
+    def head_roles(self, n_random: int = 40, seed: int = 0) -> HeadRoles:
+        """Previous-token, induction, duplicate-token and first-token scores of every head, on this text
+        and on a repeated random sequence; see analysis/head_roles.py."""
+        from attnlens.analysis.head_roles import head_roles
+
+        return head_roles(self, n_random, seed)
 
 
 def _is_causal(inputs: LayerAttentionInputs) -> bool:
