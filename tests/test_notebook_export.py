@@ -68,7 +68,8 @@ def executed(folder) -> nbformat.NotebookNode:
 
 
 def lens_outputs(nb: nbformat.NotebookNode) -> list[dict]:
-    return [o for c in nb.cells for o in c.get("outputs", []) if "attnlens-static" in o.get("data", {}).get("text/html", "")]
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    return [o for o in outputs if "attnlens-static" in o.get("data", {}).get("text/html", "")]
 
 
 def open_offline(browser, path: pathlib.Path):

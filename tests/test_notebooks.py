@@ -29,6 +29,6 @@ def test_notebook_runs_offline_and_shows_a_widget(path: pathlib.Path, tmp_path: 
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     # nbclient renders no widget, so a Lens shows its picture there (attnlens.widget.headless)
-    shown = [o for o in outputs if WIDGET_MIME in o.get("data", {}) or PICTURE in o.get("data", {}).get("text/html", "")]
+    shown = [o for o in outputs if WIDGET_MIME in (d := o.get("data", {})) or PICTURE in d.get("text/html", "")]
     assert shown, "the notebook displayed no widget"
     print(f"{path.name}: {elapsed:.1f} s")  # measured, not asserted: CI machines vary

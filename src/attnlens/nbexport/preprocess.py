@@ -76,7 +76,8 @@ class AttnlensPreprocessor(Preprocessor):  # type: ignore[misc]
         live = pictures = 0
         for cell in nb.cells:
             for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-                if output.get("output_type") not in ("display_data", "execute_result") or not is_attnlens_output(output):
+                shown = output.get("output_type") in ("display_data", "execute_result")
+                if not shown or not is_attnlens_output(output):
                     continue
                 data = dict(output["data"])
                 state = data.get(PAGE_MIME)
