@@ -4,7 +4,8 @@ An attnlens output is a display whose bundle carries the page state (``applicati
 written by a kernel run under ``ATTNLENS_EXPORT=page``) or attnlens's still picture. The first kind
 becomes a live widget: a ``<script type="application/vnd.attnlens+json">`` state block that the
 standalone bundle (inlined once, with the first one) boots into an independent widget over an in-page
-model, with the picture in ``<noscript>``. The second kind loses its widget view, so the picture shows.
+model (with the picture in ``<noscript>`` when ``noscript_picture`` is set: it often weighs more than
+the state). The second kind loses its widget view, so the picture shows.
 Saved widget state that no widget view still shown needs goes too, and with it nbconvert's CDN widget
 manager when no other widget is left.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
+from traitlets import Bool
 
 from attnlens.widget.headless import PAGE_MIME, WIDGET_MIME
 
@@ -72,6 +74,10 @@ def _model_id(data: dict[str, Any]) -> str | None:
 class AttnlensPreprocessor(Preprocessor):  # type: ignore[misc]
     """Every attnlens output live (when its page state was saved) or its picture; never a CDN widget."""
 
+    noscript_picture = Bool(False, help="Also keep each live widget's picture, for browsers without JavaScript").tag(
+        config=True
+    )
+
     def preprocess(self, nb: NotebookNode, resources: dict[str, Any]) -> tuple[NotebookNode, dict[str, Any]]:
         live = pictures = 0
         for cell in nb.cells:
@@ -82,7 +88,8 @@ class AttnlensPreprocessor(Preprocessor):  # type: ignore[misc]
                 data = dict(output["data"])
                 state = data.get(PAGE_MIME)
                 if isinstance(state, dict):
-                    page = live_html(state, data.get("image/png"), with_bundle=live == 0)
+                    png = data.get("image/png") if self.noscript_picture else None
+                    page = live_html(state, png, with_bundle=live == 0)
                     output["data"] = {"text/html": page, "text/plain": data.get("text/plain", "attnlens Lens")}
                     live += 1
                 else:
