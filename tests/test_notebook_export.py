@@ -213,3 +213,24 @@ def test_export_rejects_what_is_not_a_notebook(tmp_path) -> None:
         export_notebook(tmp_path / "x.txt")
     with pytest.raises(ValueError, match="no such notebook"):
         export_notebook(tmp_path / "missing.ipynb")
+
+
+def test_live_outputs_keep_the_picture_only_when_asked(executed) -> None:
+    for keep in (False, True):
+        nb = as_saved_by_jupyterlab(executed, False)
+        for output in lens_outputs(nb):
+            output["data"][PAGE_MIME] = {"layer": 0, "_meta": {"tokens": ["</script><b>x"]}}
+        png = lens_outputs(nb)[0]["data"]["image/png"]
+        nb, resources = AttnlensPreprocessor(noscript_picture=keep).preprocess(nb, {})
+        assert resources["attnlens"] == {"live": N_LENSES, "pictures": 0, "keep_cdn": False}
+        live = lens_outputs_live(nb)
+        pages = [o["data"]["text/html"] for o in live]
+        assert len(pages) == N_LENSES and all(set(o["data"]) == {"text/html", "text/plain"} for o in live)
+        assert ("<noscript>" in pages[0] and png in pages[0]) is keep
+        assert "</script><b>" not in pages[0] and pages[0].count("</script>") == 2  # state block, bundle
+        assert pages[1].count("</script>") == 1  # the bundle only once
+
+
+def lens_outputs_live(nb: nbformat.NotebookNode) -> list[dict]:
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    return [o for o in outputs if "attnlens-export" in o.get("data", {}).get("text/html", "")]
