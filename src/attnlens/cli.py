@@ -1,4 +1,5 @@
-"""The ``attnlens`` command: ``demo`` (bundled model, no network) and ``html`` (any model)."""
+"""The ``attnlens`` command: ``demo`` (bundled model, no network), ``html`` (any model) and ``export``
+(a notebook as one offline HTML file)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="attnlens",
         description="See inside transformer language models: write an offline, interactive attention page.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,html}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,html,export}")
     demo = sub.add_parser(
         "demo",
         help="trace the bundled model (no network) and write a self-contained page",
@@ -36,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     html.add_argument("--model", required=True, help="a model directory or cached hub name")
     html.add_argument("--out", default="lens.html", help="where to write the page (default: %(default)s)")
     html.add_argument("--layer", type=int, default=0, help="the layer shown first (default: %(default)s)")
+    from attnlens.nbexport.cli import add_export_parser
+
+    add_export_parser(sub)
     return parser
 
 
@@ -45,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     import attnlens as al
 
+    if args.command == "export":
+        from attnlens.nbexport.cli import run_export
+
+        return run_export(parser, args)
     try:
         if args.command == "demo":
             from attnlens.bundled import load

@@ -243,4 +243,6 @@ class Lens(anywidget.AnyWidget):  # type: ignore[misc]
         if self._suppress_next_repr:  # show() already displayed it in this cell
             self._suppress_next_repr = False
             return {"text/plain": ""}, {}
-        return with_static(self, super()._repr_mimebundle_(**kwargs))
+        from attnlens.widget.headless import for_host  # no widget view where nothing renders it
+
+        return for_host(self, with_static(self, super()._repr_mimebundle_(**kwargs)))
