@@ -45,11 +45,9 @@ def _code_in_element(code: str) -> str:
 
 def bundle_html() -> str:
     """The widget's CSS and the standalone script (boots every state block on the page)."""
-    from attnlens.widget.lens import STATIC, _check_bundle
+    from attnlens.widget import bundle
 
-    _check_bundle()
-    css = (STATIC / "widget.css").read_text(encoding="utf-8")
-    script = (STATIC / "standalone.js").read_text(encoding="utf-8")
+    css, script = bundle.read("widget.css"), bundle.read("standalone.js")
     return f"<style>{_code_in_element(css)}</style><script>{_code_in_element(script)}</script>"
 
 
