@@ -73,7 +73,7 @@ def test_2048_tokens_travel_in_chunks(browser: Any, jupyter_server: JupyterServe
         heat = root.locator(".al-zoom[data-heat-block]").first
         page.wait_for_function("(el) => el.getAttribute('data-heat-drawn') !== ''", arg=heat.element_handle(),
                                timeout=60_000)
-        canvas = heat.locator("canvas.al-heat")
+        canvas = heat.locator("canvas.al-heat").first
         canvas.scroll_into_view_if_needed()
         box = canvas.bounding_box()
         assert box is not None

@@ -312,7 +312,5 @@ def trace(
         if name and result.model_name == type(inner).__name__:
             result.model_name = name
         return result
-    if text is None:
-        raise TypeError("trace() needs the text to trace: trace(model, tokenizer, text)")
     check_model(model)
     return trace_encoded(model, encode(model, tokenizer, text, text_pair, decoder_text=decoder_text))
