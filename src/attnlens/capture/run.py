@@ -313,4 +313,4 @@ def trace(
             result.model_name = name
         return result
     check_model(model)
-    return trace_encoded(model, encode(model, tokenizer, text, text_pair, decoder_text=decoder_text))
+    return trace_encoded(model, encode(model, tokenizer, text, text_pair, decoder_text=decoder_text))  # type: ignore[arg-type]  # encode says what a bad text is
