@@ -160,13 +160,14 @@ def test_head_view_heatmap_and_page_png_with_hostile_tokens(trace: al.Trace, tmp
     page, log = _page(browser, pathlib.Path(lens.save_html(tmp_path / "heat.html")))
     try:
         before = page.locator(DANGEROUS).count()
-        canvas = page.locator("canvas.al-heat")
+        canvas = page.locator(".al-zoom canvas.al-heat")
         box = canvas.bounding_box()
         assert box is not None
         for k in range(5):
-            page.mouse.move(box["x"] + 5 + k * 20, box["y"] + 5 + k * 22)
-        readout = page.locator(".al-readout").text_content() or ""
-        assert "from" in readout, readout
+            page.mouse.move(box["x"] + 5 + k * 0.15 * box["width"], box["y"] + 5 + k * 0.15 * box["height"])
+        page.wait_for_timeout(300)
+        readout = page.locator('[data-readout="heat-cell"]').text_content() or ""
+        assert "from" in readout or "query" in readout, readout
         with page.expect_download() as info:
             page.locator('[data-control="save-png"]').click()
         img = Image.open(io.BytesIO(pathlib.Path(info.value.path()).read_bytes()))

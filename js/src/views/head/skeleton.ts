@@ -47,7 +47,7 @@ export function buildSkeleton(el: HTMLElement, data: ViewData, rowHeight: number
   linesCell.append(linesCanvas);
   const heatCell = h(doc, "div", { class: "al-heat-cell" });
   const heatCanvas = h(doc, "canvas", {
-    class: "al-heat",
+    class: "al-heat-legacy",
     role: "img",
     "aria-label": "attention heatmap: rows are queries, columns are keys",
   });
