@@ -79,7 +79,7 @@ def _page(browser: Any, path: pathlib.Path) -> tuple[Any, dict[str, list[str]]]:
     # Every view has a status, and none is still loading (the MLP view without a neuron sets no
     # data-drawn-layer, so that attribute is not the signal here).
     page.wait_for_function(
-        """() => { const s = Array.from(document.querySelectorAll('.attnlens .al-status'));
+        """() => { const s = Array.from(document.querySelectorAll('.attnlens .al-status:not(.al-zoom .al-status)'));
                    return s.length > 0 && s.every(e => e.dataset.state && e.dataset.state !== 'loading'); }"""
     )
     return page, log
