@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from lab_page import PageLog, open_notebook, run_all, run_new_cell, wait_attr, wait_drawn
+from lab_page import PageLog, open_notebook, run_all, wait_attr, wait_drawn
 from lab_server import REPO, SCREENSHOTS, JupyterServer, write_code_notebook
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ GPT2LMHeadModel(GPT2Config(n_layer=2, n_head={HEADS}, n_embd=96, n_positions={TO
                            vocab_size=tok.vocab_size, initializer_range=0.05)).save_pretrained(d)
 model = GPT2LMHeadModel.from_pretrained(d).eval()
 tr = al.trace(model, tok, text_of(tok, {TOKENS}))
-lens = al.Lens(tr, heads=[{HEAD}], mode='heatmap', view='head,neuron')
+lens = al.Lens(tr, heads=[{HEAD}], view='head,neuron')
 print('tokens', tr.n_tokens, 'seeded', list(lens._replies))
 lens"""
 
@@ -67,44 +67,9 @@ def test_2048_tokens_travel_in_chunks(browser: Any, jupyter_server: JupyterServe
         root = page.locator(".attnlens").first
         wait_attr(page, root, "data-drawn-layer", "0", timeout_ms=90_000)
         wait_drawn(page, root, timeout_ms=30_000)
-        assert root.get_attribute("data-heads") == str(HEAD) and root.get_attribute("data-mode") == "heatmap"
-
-        # Hover cells of the zoomable heatmap; the readout shows the exact value the kernel sent.
-        heat = root.locator(".al-zoom[data-heat-block]").first
-        page.wait_for_function("(el) => el.getAttribute('data-heat-drawn') !== ''", arg=heat.element_handle(),
-                               timeout=60_000)
-        canvas = heat.locator("canvas.al-heat").first
-        canvas.scroll_into_view_if_needed()
-        box = canvas.bounding_box()
-        assert box is not None
-        readout = root.locator('[data-readout="heat-cell"]')
-        seen: dict[tuple[int, int], float] = {}
-        for fx, fy in ((0.05, 0.3), (0.1, 0.5), (0.2, 0.6), (0.05, 0.9), (0.3, 0.95), (0.5, 0.8)):
-            page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-            page.wait_for_function(
-                "([el, y]) => el.getAttribute('data-value') && Number(el.getAttribute('data-row')) >= 0",
-                arg=[readout.element_handle(), fy], timeout=30_000,
-            )
-            page.wait_for_timeout(300)
-            row, col = int(readout.get_attribute("data-row") or -1), int(readout.get_attribute("data-col") or -1)
-            seen[(row, col)] = float(readout.get_attribute("data-value") or "nan")
-        assert len(seen) >= 4, seen
-
-        cells = json.dumps([[r, c] for r, c in seen])
-        out = run_new_cell(
-            page,
-            "import json\nA = tr.attention(0)\n"
-            f"print(json.dumps([[float(A[h, r, c]) for h in range({HEADS})] for r, c in {cells}]))",
-            log,
-        )
-        python = json.loads(out.strip().splitlines()[-1])
-        tol = 1e-6  # exact float32 values from attention_cell
-        for (cell, shown), per_head in zip(seen.items(), python, strict=True):
-            assert abs(shown - per_head[HEAD]) <= tol, f"cell {cell}: page shows {shown}, Python has {per_head[HEAD]}"
-        for h in range(HEADS - 1):  # any other head would not match
-            assert max(abs(p[h] - p[HEAD]) for p in python) > 2 * tol, (
-                f"head {h} matches head {HEAD} too closely at the hovered cells: {seen} {python}"
-            )
+        # The neuron view's softmax column reads the whole layer: it arrives in chunks (below) and draws.
+        assert root.get_attribute("data-heads") == str(HEAD)
+        # (Exact hover values of the zoomable heatmap are checked at 8,192 tokens in test_lod_e2e.py.)
 
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         root.screenshot(path=str(SCREENSHOTS / "lab-2048-tokens-heatmap.png"))

@@ -113,7 +113,7 @@ def test_saved_notebook_reopens_without_a_kernel_as_it_was(context: Any, jupyter
     wait_state(page, view, "ready")
     shown = attribution_values(view)
     assert len(shown) > TOKEN
-    keys = {"attention_rows:self:0:0:64:8", "attention_rows:self:1:0:64:8", "thumbnails:self"}  # what the head view drew
+    keys = {"attention_rows:self:0:0:64:8", "attention_rows:self:1:0:64:8", "thumbnails:self"}
     state = save_until(page, jupyter_server.root / name, keys)
     attribution_keys = [k for k in state["_replies"] if k.startswith("attribution:")]
     assert state["layer"] == 1 and state["token"] == TOKEN and attribution_keys, (state["layer"], state["token"])
