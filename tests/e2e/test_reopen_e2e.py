@@ -113,7 +113,8 @@ def test_saved_notebook_reopens_without_a_kernel_as_it_was(context: Any, jupyter
     wait_state(page, view, "ready")
     shown = attribution_values(view)
     assert len(shown) > TOKEN
-    keys = {"attention_rows:self:0:0:64:8", "attention_rows:self:1:0:64:8", "thumbnails:self"}
+    keys = {"attention_rows:self:0:0:64:8", "attention_rows:self:1:0:64:8", "thumbnails:self",
+            f"attention_row:self:1:query:{TOKEN}"}
     state = save_until(page, jupyter_server.root / name, keys)
     attribution_keys = [k for k in state["_replies"] if k.startswith("attribution:")]
     assert state["layer"] == 1 and state["token"] == TOKEN and attribution_keys, (state["layer"], state["token"])
@@ -196,12 +197,11 @@ def test_old_output_after_a_kernel_restart_says_the_kernel_is_gone(context: Any,
     page.wait_for_function(WAIT_KERNEL_IDLE, timeout=60_000, polling=200)
     # The old output is still there, drawn from what it holds.
     assert root.is_visible() and root.get_attribute("data-drawn-layer") == "0"
-    # A layer it does not hold: the head view says the kernel is gone (not "loading", not a timeout).
-    slider = root.locator('input[type=range][data-control="layer"]')
-    slider.focus()
-    slider.press("ArrowRight")
-    wait_attr(page, root, "data-layer", "1")
-    head_status = root.locator(".al-head .al-status")
+    # Something it does not hold (both layers' rows were fetched or prefetched, the heatmap's overview
+    # was not): the head view says the kernel is gone (not "loading", not a timeout).
+    root.locator('[data-control="mode"]').click()
+    wait_attr(page, root, "data-mode", "heatmap")
+    head_status = root.locator(".al-head > .al-status")
     wait_state(page, head_status, "no-kernel", 15_000)
     text = head_status.text_content() or ""
     assert KERNEL_GONE in text and NO_KERNEL not in text, text
