@@ -7,6 +7,9 @@ the scenario here is written against the widget's DOM contract only (see /work/s
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
@@ -123,3 +126,14 @@ def expect_python(read: Callable[[], str], expected: str, what: str, tries: int 
             return last
         time.sleep(0.5)
     pytest.fail(f"{what}: Python saw {last!r}, expected {expected!r}")
+
+
+def stop_server(proc: subprocess.Popen[Any]) -> None:
+    """End a host's server and its process group (SIGTERM, then SIGKILL after 15 s)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)

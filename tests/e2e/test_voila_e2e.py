@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from host_checks import (
     click_and_slide,
     expect_python,
     guard_network,
+    stop_server,
     wait_kernel_layer,
 )
 from lab_page import PageLog, next_frames
@@ -103,13 +103,7 @@ def voila_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoilaApp]:
             time.sleep(0.25)
         yield app
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        stop_server(proc)
 
 
 @dataclass
